@@ -1,0 +1,96 @@
+package io.chatproxy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.config.Config;
+
+import io.chatproxy.chat.StreamSettings;
+import io.chatproxy.config.SettingsReader;
+import io.chatproxy.persistence.DatabaseSettings;
+import io.chatproxy.ratelimit.RateLimitSettings;
+import io.chatproxy.security.SecuritySettings;
+import io.chatproxy.session.SessionSettings;
+import io.chatproxy.upstream.N8nSettings;
+
+/**
+ * Every setting, parsed and validated once at start-up. A bad value stops start-up with one line naming the
+ * variable (see {@link io.chatproxy.config.ConfigurationException}).
+ *
+ * @param config the raw configuration (its {@code server} node configures Helidon's web server)
+ * @param name application name
+ * @param debug development mode
+ * @param logLevel root log level
+ * @param host listen address
+ * @param port listen port
+ * @param database database
+ * @param redisUrl Redis, when configured
+ * @param security keys and origin rules
+ * @param session cookie settings
+ * @param n8n upstream settings
+ * @param rateLimits limits
+ * @param streams stream timing
+ * @param trustedProxies CIDRs whose X-Forwarded-For is believed
+ */
+public record AppSettings(Config config,
+                          String name,
+                          boolean debug,
+                          String logLevel,
+                          String host,
+                          int port,
+                          DatabaseSettings database,
+                          Optional<String> redisUrl,
+                          SecuritySettings security,
+                          SessionSettings session,
+                          N8nSettings n8n,
+                          RateLimitSettings rateLimits,
+                          StreamSettings streams,
+                          java.util.List<String> trustedProxies) {
+    /**
+     * Reads all settings.
+     *
+     * @param config layered configuration
+     * @return validated settings
+     */
+    public static AppSettings read(Config config) {
+        SettingsReader r = new SettingsReader(config);
+        boolean debug = r.bool("app.debug");
+        String level = r.string("app.log-level").toUpperCase(java.util.Locale.ROOT);
+        try {
+            java.util.logging.Level.parse(level.equals("DEBUG") ? "FINE" : level);
+        } catch (IllegalArgumentException e) {
+            throw SettingsReader.invalid("app.log-level", "must be SEVERE, WARNING, INFO, FINE or FINEST");
+        }
+        r.integer("server.max-payload-size", 1024, 10 * 1024 * 1024);
+        return new AppSettings(config,
+                               r.string("app.name"),
+                               debug,
+                               level,
+                               r.string("server.host"),
+                               r.integer("server.port", 0, 65535),
+                               DatabaseSettings.read(r),
+                               r.optionalString("redis.url"),
+                               SecuritySettings.read(r, debug),
+                               SessionSettings.read(r),
+                               N8nSettings.read(r, debug),
+                               RateLimitSettings.read(r),
+                               StreamSettings.read(r),
+                               r.list("security.trusted-proxies"));
+    }
+
+    /** Settings that may be shown in /health: nothing secret, no connection strings. */
+    public Map<String, Object> publicView() {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("app_name", name);
+        view.put("debug", debug);
+        view.put("database", database.url().postgres() ? "postgresql" : "h2");
+        view.put("rate_limiter", redisUrl.isPresent() ? "redis" : "in-process");
+        view.put("allowed_origins", security.allowedOrigins().origins());
+        view.put("rate_limit_per_minute", rateLimits.sessionPerMinute());
+        view.put("rate_limit_per_hour", rateLimits.sessionPerHour());
+        view.put("max_message_length", streams.maxMessageLength());
+        view.put("session_hours", security.sessionTtl().toHours());
+        return view;
+    }
+}

@@ -1,0 +1,169 @@
+package io.chatproxy;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.service.registry.Services;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
+import io.helidon.webserver.staticcontent.StaticContentFeature;
+
+import io.chatproxy.chat.ActiveStreams;
+import io.chatproxy.chat.AnswerRelay;
+import io.chatproxy.chat.ChatService;
+import io.chatproxy.chat.MessageStore;
+import io.chatproxy.chat.MessageText;
+import io.chatproxy.observe.HealthService;
+import io.chatproxy.observe.MetricsService;
+import io.chatproxy.observe.ProxyMetrics;
+import io.chatproxy.persistence.Database;
+import io.chatproxy.persistence.StorageUnavailableException;
+import io.chatproxy.ratelimit.LocalRateLimiter;
+import io.chatproxy.ratelimit.RateLimitGuard;
+import io.chatproxy.security.ClientAddress;
+import io.chatproxy.security.JwtCodec;
+import io.chatproxy.security.SecuritySettings;
+import io.chatproxy.security.TokenKind;
+import io.chatproxy.session.SessionAuthenticator;
+import io.chatproxy.session.SessionCookie;
+import io.chatproxy.session.SessionService;
+import io.chatproxy.session.SessionStore;
+import io.chatproxy.upstream.DemoUpstream;
+import io.chatproxy.upstream.N8nWebhookUpstream;
+import io.chatproxy.upstream.Upstream;
+import io.chatproxy.web.ApiException;
+import io.chatproxy.web.ErrorResponses;
+import io.chatproxy.web.JsonCodec;
+import io.chatproxy.web.RequestIds;
+import io.chatproxy.web.SecurityHeaders;
+
+/**
+ * The application's parts, built once from the settings and wired together. {@link Main} and the tests both start
+ * servers from it.
+ */
+public final class ChatProxy implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(ChatProxy.class.getName());
+
+    private final AppSettings settings;
+    private final Database database;
+    private final ProxyMetrics metrics;
+    private final ActiveStreams activeStreams = new ActiveStreams();
+    private final JsonCodec json = new JsonCodec();
+    private final SessionService sessionService;
+    private final ChatService chatService;
+    private final HealthService healthService;
+    private final MetricsService metricsService;
+
+    private ChatProxy(AppSettings settings, Upstream upstream, Clock clock) {
+        this.settings = settings;
+        SecuritySettings security = settings.security();
+        this.database = Database.open(settings.database());
+        this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
+        JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
+                                              security.sessionKey(), security.previousSessionKeys(), clock);
+        SessionStore sessions = new SessionStore(database);
+        SessionCookie cookie = new SessionCookie(settings.session());
+        SessionAuthenticator authenticator = new SessionAuthenticator(sessionTokens, sessions, cookie,
+                                                                      security.sessionTtl(), clock, metrics);
+        LocalRateLimiter limiter = new LocalRateLimiter(clock);
+        RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
+        ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
+        MessageStore messages = new MessageStore(database, clock);
+        AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams);
+        this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
+                                                 security.sessionTtl(), clock, metrics, rateLimits, clientAddress);
+        this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
+                                           new MessageText(settings.streams().maxMessageLength()), messages, relay,
+                                           json, metrics);
+        this.healthService = new HealthService(database::ping, limiter, upstream.description(),
+                                               settings.publicView(), json, clock, version());
+        this.metricsService = new MetricsService(metrics, activeStreams::count, json);
+    }
+
+    /**
+     * Builds the application with the upstream its settings name.
+     *
+     * @param settings validated settings
+     * @return the application
+     */
+    public static ChatProxy create(AppSettings settings) {
+        return create(settings, Clock.systemUTC());
+    }
+
+    /**
+     * Builds the application with a given clock (tests move time).
+     *
+     * @param settings validated settings
+     * @param clock time source
+     * @return the application
+     */
+    public static ChatProxy create(AppSettings settings, Clock clock) {
+        return new ChatProxy(settings, upstream(settings, clock), clock);
+    }
+
+    /**
+     * Registers every route, filter and error handler.
+     *
+     * @param routing routing to fill
+     */
+    public void routing(HttpRouting.Builder routing) {
+        ErrorResponses errors = new ErrorResponses(json);
+        errors.register(routing);
+        routing.error(StorageUnavailableException.class, (req, res, e) -> {
+            LOGGER.log(Level.WARNING, "Database unavailable: " + e.getCause());
+            errors.send(req, res, ApiException.unavailable("database_unavailable",
+                                                           "Storage is unavailable: please retry shortly", 5));
+        });
+        routing.addFilter(new RequestIds())
+                .addFilter(new SecurityHeaders())
+                .register("/api/v1/session", sessionService)
+                .register("/api/v1/chat", chatService)
+                .register("/health", healthService)
+                .register("/metrics", metricsService)
+                .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                                                                          .location("/WEB")
+                                                                          .welcome("index.html")
+                                                                          .build()));
+    }
+
+    /** The settings this application was built from. */
+    public AppSettings settings() {
+        return settings;
+    }
+
+    /** Streams open now. */
+    public ActiveStreams activeStreams() {
+        return activeStreams;
+    }
+
+    /** The database (tests inspect it). */
+    public Database database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        activeStreams.shutdownAll();
+        metrics.close();
+        database.close();
+    }
+
+    private static Upstream upstream(AppSettings settings, Clock clock) {
+        SecuritySettings security = settings.security();
+        if (settings.n8n().webhookUrl().isEmpty()) {
+            LOGGER.log(Level.WARNING, "*** N8N_WEBHOOK_URL is not set: answers come from the built-in DEMO upstream "
+                    + "(DEBUG mode). Set N8N_WEBHOOK_URL to talk to n8n. ***");
+            return new DemoUpstream(Duration.ofMillis(150));
+        }
+        JwtCodec n8nTokens = new JwtCodec(TokenKind.N8N, security.algorithm(), security.issuer(),
+                                          security.n8nKey(), java.util.List.of(), clock);
+        return new N8nWebhookUpstream(settings.n8n(), n8nTokens, new JsonCodec().mapper());
+    }
+
+    private static String version() {
+        String v = ChatProxy.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

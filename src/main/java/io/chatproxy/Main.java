@@ -1,0 +1,66 @@
+package io.chatproxy;
+
+import java.lang.System.Logger.Level;
+import java.util.logging.Logger;
+
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.service.registry.Services;
+import io.helidon.webserver.WebServer;
+
+import io.chatproxy.config.ConfigurationException;
+import io.chatproxy.config.SettingsSource;
+
+/**
+ * Starts chat-proxy: reads the settings, builds the application and serves it until the process is stopped.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args ignored
+     */
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Config config = SettingsSource.fromProcess();
+        AppSettings settings;
+        try {
+            settings = AppSettings.read(config);
+        } catch (ConfigurationException e) {
+            System.err.println("chat-proxy: configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Logger.getLogger("").setLevel(java.util.logging.Level.parse(
+                settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
+        Services.set(Config.class, config);
+        ChatProxy app = ChatProxy.create(settings);
+        WebServer server = start(app);
+        System.getLogger(Main.class.getName()).log(Level.INFO, "chat-proxy listening on http://"
+                + settings.host() + ":" + server.port());
+    }
+
+    /**
+     * Starts a server for an application.
+     *
+     * @param app the application
+     * @return the started server
+     */
+    public static WebServer start(ChatProxy app) {
+        AppSettings settings = app.settings();
+        if (settings.security().generatedKeys()) {
+            System.getLogger(Main.class.getName()).log(Level.WARNING, "DEBUG: JWT_SECRET_KEY / SESSION_SECRET_KEY "
+                    + "not set: random keys generated; sessions end when the process stops.");
+        }
+        return WebServer.builder()
+                .config(settings.config().get("server"))
+                .host(settings.host())
+                .port(settings.port())
+                .routing(app::routing)
+                .build()
+                .start();
+    }
+}

@@ -1,0 +1,107 @@
+package io.chatproxy.chat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.ratelimit.RateLimitGuard;
+import io.chatproxy.security.ClientAddress;
+import io.chatproxy.session.AuthenticatedSession;
+import io.chatproxy.session.SessionAuthenticator;
+import io.chatproxy.upstream.UpstreamRequest;
+import io.chatproxy.web.ApiException;
+import io.chatproxy.web.JsonCodec;
+import io.chatproxy.web.JsonFields;
+import io.chatproxy.web.RequestIds;
+
+/**
+ * {@code /api/v1/chat}: send a message and receive the streamed answer; read a session's history.
+ */
+public final class ChatService implements HttpService {
+    private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private final SessionAuthenticator authenticator;
+    private final RateLimitGuard rateLimits;
+    private final ClientAddress clientAddress;
+    private final MessageText messageText;
+    private final MessageStore messages;
+    private final AnswerRelay relay;
+    private final JsonCodec json;
+    private final StreamEvents events;
+
+    /**
+     * Creates the service.
+     *
+     * @param authenticator verifies the session cookie
+     * @param rateLimits limits per session, IP and site
+     * @param clientAddress resolves the client IP
+     * @param messageText cleans messages
+     * @param messages message store
+     * @param relay relays answers
+     * @param json JSON codec
+     * @param events counters
+     */
+    public ChatService(SessionAuthenticator authenticator, RateLimitGuard rateLimits, ClientAddress clientAddress,
+                       MessageText messageText, MessageStore messages, AnswerRelay relay, JsonCodec json,
+                       StreamEvents events) {
+        this.authenticator = authenticator;
+        this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
+        this.messageText = messageText;
+        this.messages = messages;
+        this.relay = relay;
+        this.json = json;
+        this.events = events;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/message", this::send)
+                .post("/stream", this::send)
+                .get("/history/{sessionId}", this::history);
+    }
+
+    private void send(ServerRequest req, ServerResponse res) {
+        AuthenticatedSession session = authenticator.authenticate(req, res, true);
+        ObjectNode body = json.readObject(req);
+        String text = messageText.clean(JsonFields.requiredText(body, "message"));
+        String pageUrl = io.chatproxy.session.SessionService.pageUrl(JsonFields.optionalText(body, "page_url"),
+                                                                     session.origin());
+        rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
+        Exchange exchange = messages.begin(session.id(), text);
+        events.messageReceived();
+        relay.relay(res, exchange, new UpstreamRequest(session.id(), session.origin(), text,
+                                                       session.session().originDomain(), pageUrl,
+                                                       exchange.userMessageId(), RequestIds.of(req), ""));
+    }
+
+    private void history(ServerRequest req, ServerResponse res) {
+        AuthenticatedSession session = authenticator.authenticate(req, res, false);
+        String requested = req.path().pathParameters().get("sessionId");
+        // Another session's id answers exactly like an unknown one: no way to probe which ids exist.
+        if (!SESSION_ID.matcher(requested).matches() || !requested.equals(session.id())) {
+            throw ApiException.notFound("not_found", "No such session");
+        }
+        List<Map<String, Object>> list = messages.history(session.id()).stream().map(m -> {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("id", m.id());
+            item.put("role", m.role());
+            item.put("content", m.content());
+            item.put("created_at", m.createdAt().toString());
+            item.put("status", m.status());
+            return item;
+        }).toList();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("session_id", session.id());
+        answer.put("messages", list);
+        json.send(res, Status.OK_200, answer);
+    }
+}

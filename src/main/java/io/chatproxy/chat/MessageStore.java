@@ -1,0 +1,103 @@
+package io.chatproxy.chat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+
+import io.chatproxy.persistence.Database;
+import io.chatproxy.persistence.DbTime;
+
+/**
+ * Chat messages in the database. Each session's messages carry a sequence number handed out by bumping a counter on
+ * the session row inside the same transaction, which orders them exactly even across replicas.
+ */
+public final class MessageStore {
+    private final Database db;
+    private final Clock clock;
+
+    /**
+     * Creates the store.
+     *
+     * @param db database
+     * @param clock time source
+     */
+    public MessageStore(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /**
+     * Stores a visitor message and an empty, streaming answer after it, in one transaction.
+     *
+     * @param sessionId session
+     * @param text the visitor's message
+     * @return the ids
+     */
+    public Exchange begin(String sessionId, String text) {
+        Instant now = clock.instant();
+        Exchange exchange = new Exchange(UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        db.call(() -> {
+            DbTransaction tx = db.client().transaction();
+            try {
+                tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
+                        .addParam("id", sessionId).execute();
+                int last = tx.createNamedGet("select-seq").addParam("id", sessionId).execute()
+                        .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
+                        .column("last_seq").get(Integer.class);
+                insert(tx, exchange.userMessageId(), sessionId, last - 1, "user", text, MessageStatus.COMPLETE, now);
+                insert(tx, exchange.answerId(), sessionId, last, "assistant", "", MessageStatus.STREAMING, now);
+                tx.commit();
+                return exchange;
+            } catch (RuntimeException e) {
+                tx.rollback();
+                throw e;
+            }
+        });
+        return exchange;
+    }
+
+    /**
+     * Stores the final text and status of an answer.
+     *
+     * @param answerId answer id
+     * @param content what arrived
+     * @param status how it ended
+     */
+    public void finish(String answerId, String content, MessageStatus status) {
+        db.call(() -> db.client().execute().createNamedUpdate("finish-message")
+                .addParam("content", content).addParam("status", status.text())
+                .addParam("now", DbTime.of(clock.instant())).addParam("id", answerId).execute());
+    }
+
+    /** A session's messages, oldest first. */
+    public List<StoredMessage> history(String sessionId) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().createNamedQuery("select-history")
+                    .addParam("session_id", sessionId).execute()) {
+                return rows.map(MessageStore::message).toList();
+            }
+        });
+    }
+
+    private static void insert(DbTransaction tx, String id, String sessionId, int seq, String role, String content,
+                               MessageStatus status, Instant now) {
+        tx.createNamedInsert("insert-message")
+                .addParam("id", id).addParam("session_id", sessionId).addParam("seq", seq).addParam("role", role)
+                .addParam("content", content).addParam("status", status.text())
+                .addParam("created_at", DbTime.of(now)).addParam("updated_at", DbTime.of(now))
+                .execute();
+    }
+
+    private static StoredMessage message(DbRow row) {
+        return new StoredMessage(row.column("id").get(String.class),
+                                 row.column("role").get(String.class),
+                                 row.column("content").get(String.class),
+                                 row.column("status").get(String.class),
+                                 DbTime.read(row, "created_at"));
+    }
+}

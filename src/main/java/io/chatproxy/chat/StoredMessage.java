@@ -1,0 +1,15 @@
+package io.chatproxy.chat;
+
+import java.time.Instant;
+
+/**
+ * A message as stored.
+ *
+ * @param id message id
+ * @param role user or assistant
+ * @param content text
+ * @param status complete, partial, error or streaming
+ * @param createdAt creation time
+ */
+public record StoredMessage(String id, String role, String content, String status, Instant createdAt) {
+}

@@ -1,0 +1,37 @@
+package io.chatproxy.chat;
+
+/**
+ * Counters for chat streams, implemented by the metrics feature.
+ */
+public interface StreamEvents {
+    /** A stream started. */
+    void streamStarted();
+
+    /**
+     * A stream ended.
+     *
+     * @param outcome complete, partial or error
+     * @param chunks chunks relayed
+     */
+    void streamEnded(MessageStatus outcome, int chunks);
+
+    /** The browser went away mid-stream. */
+    void clientDisconnected();
+
+    /** A message was stored. */
+    void messageReceived();
+
+    /**
+     * Time from calling the upstream to its first chunk.
+     *
+     * @param nanos elapsed nanoseconds
+     */
+    void firstChunk(long nanos);
+
+    /**
+     * The upstream could not answer.
+     *
+     * @param code error code
+     */
+    void upstreamFailed(String code);
+}

@@ -1,0 +1,157 @@
+package io.chatproxy.persistence;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Supplier;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbStatements;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+import io.helidon.dbclient.jdbc.JdbcConnectionPool;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The connection pool, the schema migrations and the Helidon DbClient over them. SQL lives in
+ * {@code db/statements.yaml}; the same statements and migrations run on PostgreSQL and H2.
+ */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource dataSource;
+    private final DbClient client;
+    private final boolean postgres;
+
+    private Database(HikariDataSource dataSource, DbClient client, boolean postgres) {
+        this.dataSource = dataSource;
+        this.client = client;
+        this.postgres = postgres;
+    }
+
+    /**
+     * Opens the pool and, when configured, migrates the schema.
+     *
+     * @param settings database settings
+     * @return the open database
+     */
+    public static Database open(DatabaseSettings settings) {
+        HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
+        try {
+            if (settings.migrateOnStart()) {
+                migrate(dataSource);
+            }
+            JdbcConnectionPool pool = () -> {
+                try {
+                    return dataSource.getConnection();
+                } catch (SQLException e) {
+                    throw new StorageUnavailableException(e);
+                }
+            };
+            Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
+            DbClient client = JdbcClientBuilder.create()
+                    .connectionPool(pool)
+                    .statements(DbStatements.create(statements.get("statements")))
+                    .build();
+            return new Database(dataSource, client, settings.url().postgres());
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Applies the versioned migrations in {@code db/migration}; a no-op when the schema is current.
+     *
+     * @param dataSource where to migrate
+     */
+    static void migrate(javax.sql.DataSource dataSource) {
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    /** The DbClient for named statements. */
+    public DbClient client() {
+        return client;
+    }
+
+    /** Whether this is PostgreSQL (else embedded H2). */
+    public boolean postgres() {
+        return postgres;
+    }
+
+    /**
+     * Runs a database call, turning connection and timeout failures into {@link StorageUnavailableException}.
+     *
+     * @param call the call
+     * @param <T> result type
+     * @return its result
+     */
+    public <T> T call(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (DbClientException e) {
+            throw new StorageUnavailableException(e);
+        }
+    }
+
+    /** Checks that a connection can be had and answers; false when the database is unreachable. */
+    public boolean ping() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Connections in use and idle, for metrics. */
+    public PoolState poolState() {
+        var mx = dataSource.getHikariPoolMXBean();
+        return mx == null ? new PoolState(0, 0, 0) : new PoolState(mx.getActiveConnections(),
+                                                                   mx.getIdleConnections(),
+                                                                   mx.getThreadsAwaitingConnection());
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    private static HikariConfig poolConfig(DatabaseSettings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("chat-proxy");
+        config.setJdbcUrl(settings.url().jdbcUrl());
+        settings.url().username().ifPresent(config::setUsername);
+        settings.url().password().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(settings.maxPoolSize());
+        config.setMinimumIdle(Math.min(settings.minIdle(), settings.maxPoolSize()));
+        config.setConnectionTimeout(settings.connectionTimeout().toMillis());
+        config.setValidationTimeout(settings.validationTimeout().toMillis());
+        config.setMaxLifetime(settings.maxLifetime().toMillis());
+        // Start even when the database is down: requests get 503 until it is back.
+        config.setInitializationFailTimeout(-1);
+        if (settings.url().postgres()) {
+            long timeoutMillis = settings.queryTimeout().toMillis();
+            config.addDataSourceProperty("options", "-c statement_timeout=" + timeoutMillis);
+            config.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, timeoutMillis / 1000 * 2)));
+            config.addDataSourceProperty("connectTimeout",
+                                         Long.toString(Math.max(1, settings.connectionTimeout().toSeconds())));
+            config.addDataSourceProperty("tcpKeepAlive", "true");
+        }
+        return config;
+    }
+
+    /**
+     * Pool figures.
+     *
+     * @param active connections in use
+     * @param idle idle connections
+     * @param waiting threads waiting for a connection
+     */
+    public record PoolState(int active, int idle, int waiting) {
+    }
+}

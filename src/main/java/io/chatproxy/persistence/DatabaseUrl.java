@@ -1,0 +1,79 @@
+package io.chatproxy.persistence;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+
+import io.chatproxy.config.SettingsReader;
+
+/**
+ * A database location as JDBC wants it. Accepts {@code jdbc:postgresql://...}, {@code jdbc:h2:...}, and the URL forms
+ * operators of the Python predecessor have: {@code postgresql://user:pass@host:port/db}, {@code postgres://...} and
+ * SQLAlchemy's {@code postgresql+asyncpg://...} / {@code postgresql+psycopg2://...}. Errors never show the password.
+ *
+ * @param jdbcUrl URL for the JDBC driver, without credentials
+ * @param username user, if given in the URL
+ * @param password password, if given in the URL
+ * @param postgres whether this is PostgreSQL (else H2)
+ */
+public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<String> password, boolean postgres) {
+    private static final String KEY = "database.url";
+
+    /**
+     * Parses a configured URL.
+     *
+     * @param raw as configured
+     * @return the JDBC location
+     */
+    public static DatabaseUrl parse(String raw) {
+        String url = raw.trim();
+        String lower = url.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("jdbc:h2:")) {
+            // Lower-case identifiers so column labels read the same as on PostgreSQL.
+            String h2 = lower.contains("database_to_lower") ? url : url + ";DATABASE_TO_LOWER=TRUE";
+            return new DatabaseUrl(h2, Optional.empty(), Optional.empty(), false);
+        }
+        if (lower.startsWith("jdbc:postgresql://")) {
+            return new DatabaseUrl(url, Optional.empty(), Optional.empty(), true);
+        }
+        int colon = lower.indexOf("://");
+        String scheme = colon < 0 ? "" : lower.substring(0, colon);
+        if (!(scheme.equals("postgresql") || scheme.equals("postgres") || scheme.startsWith("postgresql+"))) {
+            throw SettingsReader.invalid(KEY, "must start with jdbc:postgresql://, jdbc:h2:, postgresql:// "
+                    + "or postgresql+<driver>://");
+        }
+        URI uri;
+        try {
+            uri = new URI("postgresql" + url.substring(colon));
+        } catch (URISyntaxException e) {
+            throw SettingsReader.invalid(KEY, "is not a valid URL (check that special characters in the password "
+                    + "are percent-encoded)");
+        }
+        if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() <= 1) {
+            throw SettingsReader.invalid(KEY, "must name a host and a database, e.g. postgresql://user@host:5432/db");
+        }
+        Optional<String> user = Optional.empty();
+        Optional<String> password = Optional.empty();
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            user = Optional.of(decode(parts[0])).filter(s -> !s.isEmpty());
+            password = parts.length == 2 ? Optional.of(decode(parts[1])) : Optional.empty();
+        }
+        String port = uri.getPort() == -1 ? "" : ":" + uri.getPort();
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        String jdbc = "jdbc:postgresql://" + uri.getHost() + port + uri.getRawPath() + query;
+        return new DatabaseUrl(jdbc, user, password, true);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "DatabaseUrl[" + jdbcUrl + ", user=" + username.orElse("") + "]";
+    }
+}

@@ -1,0 +1,80 @@
+package io.chatproxy.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.web.ApiException;
+
+/**
+ * Applies the limits of each kind of request and writes the IETF {@code RateLimit-Policy} / {@code RateLimit}
+ * headers (draft-ietf-httpapi-ratelimit-headers): on success for the tightest scope, on 429 for the scope that
+ * tripped, with {@code Retry-After}.
+ */
+public final class RateLimitGuard {
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    private final RateLimiter limiter;
+    private final RateLimitSettings settings;
+    private final RateLimitEvents events;
+
+    /**
+     * Creates the guard.
+     *
+     * @param limiter the limiter (in-process or Redis)
+     * @param settings limits
+     * @param events counters
+     */
+    public RateLimitGuard(RateLimiter limiter, RateLimitSettings settings, RateLimitEvents events) {
+        this.limiter = limiter;
+        this.settings = settings;
+        this.events = events;
+    }
+
+    /** Limits a chat message. */
+    public void chatMessage(ServerResponse res, String clientIp, String sessionId, String originDomain) {
+        apply(res, List.of(
+                new Limit("session-minute", sessionId, settings.sessionPerMinute(), MINUTE),
+                new Limit("session-hour", sessionId, settings.sessionPerHour(), HOUR),
+                new Limit("ip-minute", clientIp, settings.ipPerMinute(), MINUTE),
+                new Limit("ip-hour", clientIp, settings.ipPerHour(), HOUR),
+                new Limit("origin-minute", originDomain, settings.originPerMinute(), MINUTE),
+                new Limit("origin-hour", originDomain, settings.originPerHour(), HOUR)));
+    }
+
+    /** Limits the creation of a session. */
+    public void sessionCreate(ServerResponse res, String clientIp, String originDomain) {
+        apply(res, List.of(
+                new Limit("create-ip-minute", clientIp, settings.createPerMinute(), MINUTE),
+                new Limit("create-origin-minute", originDomain, settings.createOriginPerMinute(), MINUTE)));
+    }
+
+    /** The limiter, for health and metrics. */
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    private void apply(ServerResponse res, List<Limit> limits) {
+        Decision decision = limiter.acquire(limits);
+        Limit limit = decision.limit();
+        String policy = "\"" + limit.scope() + "\";q=" + limit.max() + ";w=" + limit.window().toSeconds();
+        String state = "\"" + limit.scope() + "\";r=" + decision.remaining() + ";t=" + decision.resetSeconds();
+        if (decision.allowed()) {
+            events.allowed();
+            res.header("RateLimit-Policy", policy);
+            res.header("RateLimit", state);
+            return;
+        }
+        events.rejected(limit.scope());
+        throw new ApiException(Status.TOO_MANY_REQUESTS_429, "rate_limited",
+                               "Too many requests: try again in " + decision.resetSeconds() + " s",
+                               Map.of("Retry-After", Long.toString(decision.resetSeconds()),
+                                      "RateLimit-Policy", policy,
+                                      "RateLimit", state),
+                               Map.of("scope", limit.scope(), "retry_after", decision.resetSeconds()));
+    }
+}

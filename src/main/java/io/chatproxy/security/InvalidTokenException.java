@@ -1,0 +1,15 @@
+package io.chatproxy.security;
+
+/**
+ * A token failed verification. The message says why, for logs; visitors only see a generic 401.
+ */
+public final class InvalidTokenException extends Exception {
+    /**
+     * Creates the exception.
+     *
+     * @param reason why the token was refused
+     */
+    public InvalidTokenException(String reason) {
+        super(reason, null, false, false);
+    }
+}

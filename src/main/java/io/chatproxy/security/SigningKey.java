@@ -1,0 +1,51 @@
+package io.chatproxy.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * An HMAC secret and its key id. The id is derived from the secret (a hash prefix), so rotating keys needs no extra
+ * setting and the id reveals nothing useful.
+ *
+ * @param kid key id put in the JWT header
+ * @param secret the secret bytes, never logged
+ */
+public record SigningKey(String kid, byte[] secret) {
+    /** Shortest secret accepted for HMAC-SHA-256 (RFC 7518 section 3.2). */
+    public static final int MIN_BYTES = 32;
+
+    /**
+     * A key from a configured secret.
+     *
+     * @param secret the secret as configured
+     * @return the key
+     */
+    public static SigningKey of(String secret) {
+        byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
+        return new SigningKey(kidOf(bytes), bytes);
+    }
+
+    /** A random 256-bit key, for development. */
+    public static SigningKey random() {
+        byte[] bytes = new byte[MIN_BYTES];
+        new SecureRandom().nextBytes(bytes);
+        return new SigningKey(kidOf(bytes), bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "SigningKey[kid=" + kid + "]";
+    }
+
+    private static String kidOf(byte[] secret) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(secret);
+            return HexFormat.of().formatHex(hash, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

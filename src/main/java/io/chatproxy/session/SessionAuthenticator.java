@@ -1,0 +1,149 @@
+package io.chatproxy.session;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.security.BrowserFingerprint;
+import io.chatproxy.security.InvalidTokenException;
+import io.chatproxy.security.JwtCodec;
+import io.chatproxy.security.OriginPolicy;
+import io.chatproxy.security.VerifiedToken;
+import io.chatproxy.web.ApiException;
+
+/**
+ * Turns a request's cookie into a verified session: signature and claims, browser fingerprint, the store (revoked or
+ * expired sessions are refused even while their token verifies), and for state-changing requests the Origin, which
+ * must be the one the session was created on. A token past half its life is renewed on the response.
+ */
+public final class SessionAuthenticator {
+    private static final System.Logger LOGGER = System.getLogger(SessionAuthenticator.class.getName());
+
+    private final JwtCodec tokens;
+    private final SessionStore store;
+    private final SessionCookie cookie;
+    private final Duration ttl;
+    private final Clock clock;
+    private final SessionEvents events;
+
+    /**
+     * Creates the authenticator.
+     *
+     * @param tokens session token codec
+     * @param store session store
+     * @param cookie cookie codec
+     * @param ttl token lifetime
+     * @param clock time source
+     * @param events counters for refused sessions
+     */
+    public SessionAuthenticator(JwtCodec tokens, SessionStore store, SessionCookie cookie, Duration ttl, Clock clock,
+                                SessionEvents events) {
+        this.tokens = tokens;
+        this.store = store;
+        this.cookie = cookie;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.events = events;
+    }
+
+    /**
+     * Authenticates a request.
+     *
+     * @param req request
+     * @param res response (a renewed cookie may be set on it)
+     * @param stateChanging whether the request changes state, so its Origin must match the session's
+     * @return the session
+     * @throws ApiException 401 or 403
+     */
+    public AuthenticatedSession authenticate(ServerRequest req, ServerResponse res, boolean stateChanging) {
+        VerifiedToken token = verifiedToken(req);
+        String origin = token.claim("origin").orElseThrow(() -> refused("session_invalid", "no origin claim"));
+        if (!token.claim("fp").orElse("").equals(BrowserFingerprint.of(req.headers()))) {
+            events.fingerprintMismatch();
+            throw refused("session_invalid", "fingerprint mismatch for session " + token.subject());
+        }
+        if (stateChanging) {
+            String requestOrigin = req.headers().first(HeaderNames.ORIGIN).flatMap(OriginPolicy::normalise)
+                    .orElseThrow(() -> ApiException.forbidden("origin_required",
+                                                              "This request must carry an Origin header"));
+            if (!requestOrigin.equals(origin)) {
+                throw ApiException.forbidden("origin_mismatch", "This session belongs to another site");
+            }
+        }
+        Instant now = clock.instant();
+        Session session = store.find(token.subject())
+                .orElseThrow(() -> refused("session_invalid", "unknown session"));
+        if (session.revokedAt().isPresent()) {
+            throw refused("session_revoked", "revoked session");
+        }
+        if (!session.activeAt(now)) {
+            throw refused("session_expired", "expired session");
+        }
+        renewIfOld(res, token, session, origin, now);
+        return new AuthenticatedSession(session, origin);
+    }
+
+    /** The session id of a request's cookie if its token verifies, without any other check (for logout). */
+    public Optional<String> sessionIdIfSigned(ServerRequest req) {
+        return cookie.read(req).flatMap(raw -> {
+            try {
+                return Optional.of(tokens.verify(raw).subject());
+            } catch (InvalidTokenException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * Signs a token for a session.
+     *
+     * @param session the session
+     * @param origin its origin
+     * @param fingerprint browser fingerprint
+     * @param until expiry
+     * @return compact token
+     */
+    public String issue(Session session, String origin, String fingerprint, Instant until) {
+        Duration life = Duration.between(clock.instant(), until);
+        return tokens.sign(session.id(), life, Map.of("origin", origin, "fp", fingerprint), Optional.empty());
+    }
+
+    private VerifiedToken verifiedToken(ServerRequest req) {
+        String raw = cookie.read(req).orElseThrow(
+                () -> ApiException.unauthorized("session_missing", "No session: create one first"));
+        try {
+            return tokens.verify(raw);
+        } catch (InvalidTokenException e) {
+            events.invalidToken();
+            throw refused(JwtCodec.EXPIRED.equals(e.getMessage()) ? "session_expired"
+                                  : "session_invalid", e.getMessage());
+        }
+    }
+
+    private void renewIfOld(ServerResponse res, VerifiedToken token, Session session, String origin, Instant now) {
+        Duration age = Duration.between(token.issuedAt(), now);
+        if (age.compareTo(ttl.dividedBy(2)) < 0) {
+            return;
+        }
+        Instant until = now.plus(ttl);
+        store.extend(session.id(), until, now);
+        cookie.write(res, issue(session, origin, token.claim("fp").orElseThrow(), until));
+    }
+
+    private static ApiException refused(String code, String reason) {
+        LOGGER.log(Level.DEBUG, "Session refused: " + reason);
+        String message = switch (code) {
+            case "session_expired" -> "The session has expired: create a new one";
+            case "session_revoked" -> "The session has ended: create a new one";
+            default -> "The session is not valid: create a new one";
+        };
+        return ApiException.unauthorized(code, message);
+    }
+}

@@ -1,0 +1,164 @@
+package io.chatproxy.session;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.ratelimit.RateLimitGuard;
+import io.chatproxy.security.BrowserFingerprint;
+import io.chatproxy.security.ClientAddress;
+import io.chatproxy.security.OriginPolicy;
+import io.chatproxy.web.ApiException;
+import io.chatproxy.web.JsonCodec;
+import io.chatproxy.web.JsonFields;
+
+/**
+ * {@code /api/v1/session}: create, validate and end a visitor's session.
+ */
+public final class SessionService implements HttpService {
+    private final SessionStore store;
+    private final SessionAuthenticator authenticator;
+    private final SessionCookie cookie;
+    private final OriginPolicy origins;
+    private final JsonCodec json;
+    private final Duration ttl;
+    private final Clock clock;
+    private final SessionEvents events;
+    private final RateLimitGuard rateLimits;
+    private final ClientAddress clientAddress;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * Creates the service.
+     *
+     * @param store session store
+     * @param authenticator verifies cookies and signs tokens
+     * @param cookie cookie codec
+     * @param origins allowed origins
+     * @param json JSON codec
+     * @param ttl session lifetime
+     * @param clock time source
+     * @param events session counters
+     * @param rateLimits limits on session creation
+     * @param clientAddress resolves the client IP
+     */
+    public SessionService(SessionStore store, SessionAuthenticator authenticator, SessionCookie cookie,
+                          OriginPolicy origins, JsonCodec json, Duration ttl, Clock clock, SessionEvents events,
+                          RateLimitGuard rateLimits, ClientAddress clientAddress) {
+        this.store = store;
+        this.authenticator = authenticator;
+        this.cookie = cookie;
+        this.origins = origins;
+        this.json = json;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.events = events;
+        this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/create", this::create)
+                .get("/validate", this::validate)
+                .delete("/", this::end);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
+                .flatMap(OriginPolicy::normalise)
+                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
+                                                          "This site is not allowed to use the chat"));
+        ObjectNode body = json.readObject(req);
+        String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!domain.equals(OriginPolicy.hostOf(origin))) {
+            throw ApiException.forbidden("origin_mismatch", "origin_domain does not match the Origin header");
+        }
+        String pageUrl = pageUrl(JsonFields.optionalText(body, "page_url"), origin);
+        rateLimits.sessionCreate(res, clientAddress.of(req), domain);
+        Instant now = clock.instant();
+        String fingerprint = BrowserFingerprint.of(req.headers());
+        Session session = new Session(newId(), domain, pageUrl, fingerprint, now, now.plus(ttl), Optional.empty());
+        store.insert(session);
+        events.created();
+        cookie.write(res, authenticator.issue(session, origin, fingerprint, session.expiresAt()));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("session_id", session.id());
+        answer.put("expires_at", session.expiresAt().toString());
+        json.send(res, Status.CREATED_201, answer);
+    }
+
+    private void validate(ServerRequest req, ServerResponse res) {
+        AuthenticatedSession session;
+        try {
+            session = authenticator.authenticate(req, res, false);
+        } catch (ApiException e) {
+            if (e.status() != Status.UNAUTHORIZED_401) {
+                throw e;
+            }
+            json.send(res, Status.UNAUTHORIZED_401, Map.of("valid", false, "error",
+                                                           Map.of("code", e.code(), "message", e.getMessage())));
+            return;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("valid", true);
+        answer.put("session_id", session.id());
+        answer.put("origin_domain", session.session().originDomain());
+        answer.put("expires_at", session.session().expiresAt().toString());
+        json.send(res, Status.OK_200, answer);
+    }
+
+    private void end(ServerRequest req, ServerResponse res) {
+        AuthenticatedSession session = authenticator.authenticate(req, res, true);
+        store.revoke(session.id(), clock.instant());
+        cookie.clear(res);
+        json.send(res, Status.OK_200, Map.of("revoked", true, "session_id", session.id()));
+    }
+
+    /**
+     * Checks a page URL: it must be http(s) and on the session's origin; absent means "unknown".
+     *
+     * @param raw as received
+     * @param origin the session's origin
+     * @return the URL, or "" when absent
+     */
+    public static String pageUrl(Optional<String> raw, String origin) {
+        if (raw.isEmpty() || raw.get().isBlank()) {
+            return "";
+        }
+        String value = raw.get().trim();
+        if (value.length() > 2048) {
+            throw ApiException.badRequest("invalid_page_url", "page_url is too long");
+        }
+        try {
+            URI uri = URI.create(value);
+            Optional<String> pageOrigin = OriginPolicy.normalise(uri.getScheme() + "://" + uri.getRawAuthority());
+            if (uri.getRawAuthority() == null || pageOrigin.isEmpty() || !pageOrigin.get().equals(origin)) {
+                throw ApiException.badRequest("invalid_page_url", "page_url must be an http(s) URL on this site");
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_page_url", "page_url is not a valid URL");
+        }
+    }
+
+    private String newId() {
+        byte[] bytes = new byte[18];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,27 @@
+package io.chatproxy.session;
+
+import java.time.Duration;
+
+import io.chatproxy.config.SettingsReader;
+
+/**
+ * Cookie settings.
+ *
+ * @param cookieName name of the session cookie
+ * @param cookieMaxAge Max-Age of the cookie
+ */
+public record SessionSettings(String cookieName, Duration cookieMaxAge) {
+    /**
+     * Reads the settings.
+     *
+     * @param r settings reader
+     * @return settings
+     */
+    public static SessionSettings read(SettingsReader r) {
+        String name = r.string("session.cookie-name");
+        if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw SettingsReader.invalid("session.cookie-name", "must be 1-64 letters, digits, '_', '.' or '-'");
+        }
+        return new SessionSettings(name, Duration.ofSeconds(r.integer("session.cookie-max-age", 60, 60 * 60 * 24 * 90)));
+    }
+}

@@ -1,0 +1,69 @@
+package io.chatproxy.session;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.dbclient.DbRow;
+
+import io.chatproxy.persistence.Database;
+import io.chatproxy.persistence.DbTime;
+
+/**
+ * Sessions in the database.
+ */
+public final class SessionStore {
+    private final Database db;
+
+    /**
+     * Creates the store.
+     *
+     * @param db database
+     */
+    public SessionStore(Database db) {
+        this.db = db;
+    }
+
+    /** Stores a new session. */
+    public void insert(Session session) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("id", session.id());
+        params.put("origin_domain", session.originDomain());
+        params.put("page_url", session.pageUrl());
+        params.put("fingerprint", session.fingerprint());
+        params.put("created_at", DbTime.of(session.createdAt()));
+        params.put("last_seen_at", DbTime.of(session.createdAt()));
+        params.put("expires_at", DbTime.of(session.expiresAt()));
+        db.call(() -> db.client().execute().createNamedInsert("insert-session").params(params).execute());
+    }
+
+    /** A session by id. */
+    public Optional<Session> find(String id) {
+        return db.call(() -> db.client().execute().createNamedGet("select-session").addParam("id", id).execute())
+                .map(SessionStore::session);
+    }
+
+    /** Revokes a session; returns whether it was active. */
+    public boolean revoke(String id, Instant now) {
+        return db.call(() -> db.client().execute().createNamedUpdate("revoke-session")
+                .addParam("now", DbTime.of(now)).addParam("id", id).execute()) > 0;
+    }
+
+    /** Moves the end of a session (refresh). */
+    public void extend(String id, Instant expiresAt, Instant now) {
+        db.call(() -> db.client().execute().createNamedUpdate("extend-session")
+                .addParam("expires_at", DbTime.of(expiresAt)).addParam("now", DbTime.of(now)).addParam("id", id)
+                .execute());
+    }
+
+    private static Session session(DbRow row) {
+        return new Session(row.column("id").get(String.class),
+                           row.column("origin_domain").get(String.class),
+                           row.column("page_url").asOptional().map(Object::toString).orElse(""),
+                           row.column("fingerprint").get(String.class),
+                           DbTime.read(row, "created_at"),
+                           DbTime.read(row, "expires_at"),
+                           Optional.ofNullable(DbTime.read(row, "revoked_at")));
+    }
+}

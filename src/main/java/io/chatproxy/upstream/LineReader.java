@@ -1,0 +1,89 @@
+package io.chatproxy.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Splits a byte stream into UTF-8 lines as the bytes arrive, whatever the packet boundaries: a line split across
+ * reads, several lines in one read and a multi-byte character split across reads all come out whole. A newline byte
+ * never occurs inside a multi-byte UTF-8 sequence, so splitting on bytes before decoding is safe.
+ */
+final class LineReader {
+    private final InputStream in;
+    private final int maxLineBytes;
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final byte[] chunk = new byte[8192];
+    private byte[] line = new byte[1024];
+    private int lineLength;
+    private int chunkPos;
+    private int chunkEnd;
+
+    LineReader(InputStream in, int maxLineBytes) {
+        this.in = in;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /**
+     * The next line without its line terminator ({@code \n} or {@code \r\n}).
+     *
+     * @return the line, or empty at the end of the stream (a last line without a newline is returned first)
+     * @throws IOException when reading fails
+     * @throws LineTooLongException when a line exceeds the limit
+     * @throws CharacterCodingException when a line is not valid UTF-8
+     */
+    Optional<String> next() throws IOException {
+        while (true) {
+            for (int i = chunkPos; i < chunkEnd; i++) {
+                if (chunk[i] == '\n') {
+                    append(chunkPos, i);
+                    chunkPos = i + 1;
+                    return Optional.of(takeLine());
+                }
+            }
+            append(chunkPos, chunkEnd);
+            chunkPos = 0;
+            chunkEnd = in.read(chunk);
+            if (chunkEnd < 0) {
+                chunkEnd = 0;
+                return lineLength == 0 ? Optional.empty() : Optional.of(takeLine());
+            }
+        }
+    }
+
+    private void append(int from, int to) throws LineTooLongException {
+        int count = to - from;
+        if (count <= 0) {
+            return;
+        }
+        if (lineLength + count > maxLineBytes) {
+            throw new LineTooLongException(maxLineBytes);
+        }
+        if (lineLength + count > line.length) {
+            line = Arrays.copyOf(line, Math.min(maxLineBytes, Math.max(line.length * 2, lineLength + count)));
+        }
+        System.arraycopy(chunk, from, line, lineLength, count);
+        lineLength += count;
+    }
+
+    private String takeLine() throws CharacterCodingException {
+        int length = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+        lineLength = 0;
+        return decoder.decode(ByteBuffer.wrap(line, 0, length)).toString();
+    }
+
+    /** A line longer than the configured maximum. */
+    static final class LineTooLongException extends IOException {
+        LineTooLongException(int max) {
+            super("line longer than " + max + " bytes");
+        }
+    }
+}

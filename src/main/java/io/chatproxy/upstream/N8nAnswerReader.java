@@ -1,0 +1,194 @@
+package io.chatproxy.upstream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Reads an n8n webhook answer, which arrives as {@code application/json} either way:
+ * <ul>
+ *     <li>streaming: one JSON object per line with a {@code type} of begin, item, end, error or keepalive; only
+ *     {@code item} carries text; several begin/item/end groups (one per streaming node) are concatenated; an
+ *     {@code error} line ends the answer (n8n sends no {@code end} after it, sometimes no content);</li>
+ *     <li>non-streaming: one JSON document such as {@code {"output": "..."}}, {@code [{"output": "..."}]} or
+ *     {@code {"text": "..."}}.</li>
+ * </ul>
+ * The first non-blank line decides: an object with a known {@code type} means a stream. An empty body means the
+ * workflow produced no answer, which is reported as a failure rather than as an empty success.
+ */
+final class N8nAnswerReader {
+    private static final Set<String> STREAM_TYPES = Set.of("begin", "item", "end", "error", "keepalive");
+    private static final String[] ANSWER_FIELDS = {"output", "text", "response", "answer", "message", "content"};
+
+    private final LineReader lines;
+    private final ObjectMapper mapper;
+    private final int maxAnswerChars;
+    private final Deque<AnswerEvent> pending = new ArrayDeque<>();
+    private final StringBuilder document = new StringBuilder();
+    private Mode mode = Mode.UNDECIDED;
+    private int answerChars;
+
+    N8nAnswerReader(InputStream body, ObjectMapper mapper, int maxLineBytes, int maxAnswerChars) {
+        this.lines = new LineReader(body, maxLineBytes);
+        this.mapper = mapper;
+        this.maxAnswerChars = maxAnswerChars;
+    }
+
+    /**
+     * The next event.
+     *
+     * @return the event, or empty at the normal end of the answer
+     * @throws IOException when the connection fails (including a read timeout or an abort)
+     */
+    Optional<AnswerEvent> next() throws IOException {
+        while (pending.isEmpty()) {
+            if (mode == Mode.DONE) {
+                return Optional.empty();
+            }
+            Optional<String> line;
+            try {
+                line = lines.next();
+            } catch (CharacterCodingException e) {
+                fail("upstream_malformed", "The answer could not be read (invalid UTF-8)");
+                continue;
+            } catch (LineReader.LineTooLongException e) {
+                fail("upstream_malformed", "The answer could not be read (a line was too long)");
+                continue;
+            }
+            if (line.isEmpty()) {
+                endOfBody();
+            } else {
+                accept(line.get());
+            }
+        }
+        return Optional.of(pending.poll());
+    }
+
+    private void accept(String line) {
+        if (line.isBlank()) {
+            return;
+        }
+        switch (mode) {
+            case UNDECIDED -> {
+                JsonNode node = parseOrNull(line);
+                if (node != null && node.isObject() && STREAM_TYPES.contains(node.path("type").asText())) {
+                    mode = Mode.STREAM;
+                    streamLine(node);
+                } else {
+                    mode = Mode.DOCUMENT;
+                    collectDocument(line);
+                }
+            }
+            case STREAM -> {
+                JsonNode node = parseOrNull(line);
+                if (node == null || !node.isObject()) {
+                    fail("upstream_malformed", "The answer could not be read (malformed line)");
+                } else {
+                    streamLine(node);
+                }
+            }
+            default -> collectDocument(line);
+        }
+    }
+
+    private void streamLine(JsonNode node) {
+        switch (node.path("type").asText()) {
+            case "item" -> {
+                JsonNode content = node.get("content");
+                if (content != null && content.isTextual() && !content.textValue().isEmpty()) {
+                    text(content.textValue());
+                }
+            }
+            case "error" -> fail("upstream_error", "The workflow failed while answering");
+            default -> {
+                // begin, end and keepalive carry no text: several groups simply follow each other
+            }
+        }
+    }
+
+    private void collectDocument(String line) {
+        document.append(line).append('\n');
+        if (document.length() > maxAnswerChars * 2L + 4096) {
+            fail("answer_too_long", "The answer was too long");
+        }
+    }
+
+    private void endOfBody() {
+        if (mode == Mode.DOCUMENT) {
+            JsonNode node = parseOrNull(document.toString());
+            Optional<String> answer = node == null ? Optional.empty() : answerText(node);
+            if (answer.isPresent() && !answer.get().isEmpty()) {
+                text(answer.get());
+            } else if (answer.isPresent() || node == null) {
+                fail("upstream_malformed", "The workflow's answer could not be read");
+            } else {
+                fail("empty_answer", "The workflow returned no answer");
+            }
+        } else if (mode == Mode.UNDECIDED) {
+            fail("empty_answer", "The workflow returned no answer");
+        }
+        mode = Mode.DONE;
+    }
+
+    /** The text of a non-streaming answer: a string, or the first known field of an object or first array item. */
+    private static Optional<String> answerText(JsonNode node) {
+        if (node.isTextual()) {
+            return Optional.of(node.textValue());
+        }
+        if (node.isArray()) {
+            return node.isEmpty() ? Optional.empty() : answerText(node.get(0));
+        }
+        if (node.isObject()) {
+            for (String field : ANSWER_FIELDS) {
+                JsonNode value = node.get(field);
+                if (value != null && value.isTextual()) {
+                    return Optional.of(value.textValue());
+                }
+            }
+            JsonNode json = node.get("json");
+            if (json != null && json.isObject()) {
+                return answerText(json);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void text(String content) {
+        int room = maxAnswerChars - answerChars;
+        if (content.length() > room) {
+            if (room > 0) {
+                pending.add(new AnswerEvent.Text(content.substring(0, room)));
+                answerChars = maxAnswerChars;
+            }
+            fail("answer_too_long", "The answer was too long and was cut");
+            return;
+        }
+        answerChars += content.length();
+        pending.add(new AnswerEvent.Text(content));
+    }
+
+    private void fail(String code, String message) {
+        pending.add(new AnswerEvent.Failure(code, message));
+        mode = Mode.DONE;
+    }
+
+    private JsonNode parseOrNull(String text) {
+        try {
+            return mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private enum Mode {
+        UNDECIDED, STREAM, DOCUMENT, DONE
+    }
+}

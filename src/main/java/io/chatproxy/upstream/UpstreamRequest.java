@@ -1,0 +1,23 @@
+package io.chatproxy.upstream;
+
+/**
+ * One visitor message to forward.
+ *
+ * @param sessionId the visitor's session
+ * @param origin the session's origin
+ * @param message the cleaned message text
+ * @param originDomain the site's domain
+ * @param pageUrl the page the visitor is on (may be empty)
+ * @param messageId id of the stored user message
+ * @param requestId id of the HTTP request, for correlating logs
+ * @param threat threat-detection verdict to pass along, or empty
+ */
+public record UpstreamRequest(String sessionId,
+                              String origin,
+                              String message,
+                              String originDomain,
+                              String pageUrl,
+                              String messageId,
+                              String requestId,
+                              String threat) {
+}
