@@ -20,6 +20,7 @@ import io.chatproxy.observe.MetricsService;
 import io.chatproxy.observe.ProxyMetrics;
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.StorageUnavailableException;
+import io.chatproxy.persistence.Sweeper;
 import io.chatproxy.ratelimit.LocalRateLimiter;
 import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
@@ -48,6 +49,7 @@ public final class ChatProxy implements AutoCloseable {
 
     private final AppSettings settings;
     private final Database database;
+    private final Sweeper sweeper;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
     private final JsonCodec json = new JsonCodec();
@@ -60,6 +62,7 @@ public final class ChatProxy implements AutoCloseable {
         this.settings = settings;
         SecuritySettings security = settings.security();
         this.database = Database.open(settings.database());
+        this.sweeper = new Sweeper(database, settings.database(), clock);
         this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
         JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
                                               security.sessionKey(), security.previousSessionKeys(), clock);
@@ -133,6 +136,16 @@ public final class ChatProxy implements AutoCloseable {
         return settings;
     }
 
+    /** Starts background work (the database sweep). */
+    public void startBackgroundWork() {
+        sweeper.start();
+    }
+
+    /** The sweeper (tests run it directly). */
+    public Sweeper sweeper() {
+        return sweeper;
+    }
+
     /** Streams open now. */
     public ActiveStreams activeStreams() {
         return activeStreams;
@@ -146,6 +159,7 @@ public final class ChatProxy implements AutoCloseable {
     @Override
     public void close() {
         activeStreams.shutdownAll();
+        sweeper.close();
         metrics.close();
         database.close();
     }

@@ -39,6 +39,7 @@ public final class Main {
         Services.set(Config.class, config);
         ChatProxy app = ChatProxy.create(settings);
         WebServer server = start(app);
+        app.startBackgroundWork();
         System.getLogger(Main.class.getName()).log(Level.INFO, "chat-proxy listening on http://"
                 + settings.host() + ":" + server.port());
     }

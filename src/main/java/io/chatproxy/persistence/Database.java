@@ -65,13 +65,15 @@ public final class Database implements AutoCloseable {
      * Applies the versioned migrations in {@code db/migration}; a no-op when the schema is current.
      *
      * @param dataSource where to migrate
+     * @return number of migrations applied
      */
-    static void migrate(javax.sql.DataSource dataSource) {
-        Flyway.configure()
+    static int migrate(javax.sql.DataSource dataSource) {
+        return Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 .load()
-                .migrate();
+                .migrate()
+                .migrationsExecuted;
     }
 
     /** The DbClient for named statements. */

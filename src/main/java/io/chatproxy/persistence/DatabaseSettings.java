@@ -15,6 +15,10 @@ import io.chatproxy.config.SettingsReader;
  * @param maxLifetime connections are replaced after this
  * @param queryTimeout longest a statement may run (PostgreSQL statement_timeout and socket timeout)
  * @param migrateOnStart whether Flyway migrates at start-up
+ * @param sweepInterval how often expired data is cleaned up
+ * @param retention how long after expiry a session and its messages are kept
+ * @param sweepBatch most sessions deleted per statement
+ * @param staleAnswerAfter an answer still streaming this long after its last write is marked partial
  */
 public record DatabaseSettings(DatabaseUrl url,
                                int maxPoolSize,
@@ -23,7 +27,11 @@ public record DatabaseSettings(DatabaseUrl url,
                                Duration validationTimeout,
                                Duration maxLifetime,
                                Duration queryTimeout,
-                               boolean migrateOnStart) {
+                               boolean migrateOnStart,
+                               Duration sweepInterval,
+                               Duration retention,
+                               int sweepBatch,
+                               Duration staleAnswerAfter) {
     /**
      * Reads the settings.
      *
@@ -38,6 +46,10 @@ public record DatabaseSettings(DatabaseUrl url,
                                     r.duration("database.pool.validation-timeout"),
                                     r.duration("database.pool.max-lifetime"),
                                     r.duration("database.query-timeout"),
-                                    r.bool("database.migrate-on-start"));
+                                    r.bool("database.migrate-on-start"),
+                                    r.duration("database.sweep.interval"),
+                                    r.duration("database.sweep.retention"),
+                                    r.integer("database.sweep.batch-size", 1, 100_000),
+                                    r.duration("database.sweep.stale-answer-after"));
     }
 }

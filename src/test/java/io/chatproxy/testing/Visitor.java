@@ -38,6 +38,14 @@ public final class Visitor {
         this.userAgent = userAgent;
     }
 
+    /** The same browser (cookie, User-Agent, Origin) talking to another server, e.g. another replica. */
+    public Visitor at(URI otherBase) {
+        Visitor copy = new Visitor(otherBase, origin, userAgent);
+        copy.cookie = cookie;
+        copy.sessionId = sessionId;
+        return copy;
+    }
+
     /** Changes the Origin this visitor sends. */
     public Visitor origin(String origin) {
         this.origin = origin;

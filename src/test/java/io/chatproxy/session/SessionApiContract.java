@@ -6,6 +6,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.MutableClock;
@@ -18,22 +19,36 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
-class SessionApiTest {
-    private static FakeN8n n8n;
-    private static MutableClock clock;
-    private static TestApp app;
+/**
+ * The API's behaviour, run once per store: {@code SessionApiH2Test} and {@code SessionApiPostgresTest}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SessionApiContract {
+    private FakeN8n n8n;
+    private MutableClock clock;
+    private TestApp app;
+
+    /** Environment that selects the store. */
+    abstract Map<String, String> storeEnv();
+
+    /** Releases the store. */
+    void closeStore() {
+    }
 
     @BeforeAll
-    static void start() {
+    void start() {
         n8n = FakeN8n.start();
         clock = new MutableClock();
-        app = TestApp.start(Map.of("N8N_WEBHOOK_URL", n8n.webhookUrl().toString()), clock);
+        Map<String, String> env = new java.util.HashMap<>(storeEnv());
+        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
+        app = TestApp.start(env, clock);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         app.close();
         n8n.close();
+        closeStore();
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import io.chatproxy.security.JwtCodec;
 import io.chatproxy.security.SigningKey;
@@ -33,23 +34,37 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 
-class ChatStreamTest {
+/**
+ * The API's behaviour, run once per store: {@code ChatStreamH2Test} and {@code ChatStreamPostgresTest}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ChatStreamContract {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static FakeN8n n8n;
-    private static TestApp app;
+    private FakeN8n n8n;
+    private TestApp app;
+
+    /** Environment that selects the store. */
+    abstract Map<String, String> storeEnv();
+
+    /** Releases the store. */
+    void closeStore() {
+    }
 
     @BeforeAll
-    static void start() {
+    void start() {
         n8n = FakeN8n.start();
-        app = TestApp.start(Map.of("N8N_WEBHOOK_URL", n8n.webhookUrl().toString(),
-                                   "N8N_API_KEY", "n8n-api-key-for-tests",
-                                   "CHAT_PROXY_CHAT__HEARTBEAT_INTERVAL", "PT0.2S"));
+        Map<String, String> env = new java.util.HashMap<>(storeEnv());
+        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
+        env.put("N8N_API_KEY", "n8n-api-key-for-tests");
+        env.put("CHAT_PROXY_CHAT__HEARTBEAT_INTERVAL", "PT0.2S");
+        app = TestApp.start(env);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         app.close();
         n8n.close();
+        closeStore();
     }
 
     @BeforeEach
@@ -390,7 +405,7 @@ class ChatStreamTest {
         assertThat(metrics.get("upstream").get("ttfb_ms").get("p50").asDouble(), lessThan(5000.0));
     }
 
-    private static Visitor sessionVisitor() {
+    private Visitor sessionVisitor() {
         Visitor visitor = app.visitor();
         assertThat(visitor.createSession().status(), is(201));
         return visitor;
