@@ -11,6 +11,7 @@ import io.chatproxy.config.SettingsReader;
 import io.chatproxy.persistence.DatabaseSettings;
 import io.chatproxy.ratelimit.RateLimitSettings;
 import io.chatproxy.security.SecuritySettings;
+import io.chatproxy.security.ThreatSettings;
 import io.chatproxy.session.SessionSettings;
 import io.chatproxy.upstream.N8nSettings;
 
@@ -32,6 +33,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param rateLimits limits
  * @param streams stream timing
  * @param trustedProxies CIDRs whose X-Forwarded-For is believed
+ * @param threats threat-detection action
  */
 public record AppSettings(Config config,
                           String name,
@@ -46,7 +48,8 @@ public record AppSettings(Config config,
                           N8nSettings n8n,
                           RateLimitSettings rateLimits,
                           StreamSettings streams,
-                          java.util.List<String> trustedProxies) {
+                          java.util.List<String> trustedProxies,
+                          ThreatSettings threats) {
     /**
      * Reads all settings.
      *
@@ -76,7 +79,8 @@ public record AppSettings(Config config,
                                N8nSettings.read(r, debug),
                                RateLimitSettings.read(r),
                                StreamSettings.read(r),
-                               r.list("security.trusted-proxies"));
+                               r.list("security.trusted-proxies"),
+                               ThreatSettings.read(r));
     }
 
     /** Settings that may be shown in /health: nothing secret, no connection strings. */

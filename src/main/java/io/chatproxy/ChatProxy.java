@@ -24,6 +24,9 @@ import io.chatproxy.persistence.Sweeper;
 import io.chatproxy.ratelimit.LocalRateLimiter;
 import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
+import io.chatproxy.security.CorsFilter;
+import io.chatproxy.security.RequestOriginFilter;
+import io.chatproxy.security.ThreatDetector;
 import io.chatproxy.security.JwtCodec;
 import io.chatproxy.security.SecuritySettings;
 import io.chatproxy.security.TokenKind;
@@ -69,7 +72,9 @@ public final class ChatProxy implements AutoCloseable {
         SessionStore sessions = new SessionStore(database);
         SessionCookie cookie = new SessionCookie(settings.session());
         SessionAuthenticator authenticator = new SessionAuthenticator(sessionTokens, sessions, cookie,
-                                                                      security.sessionTtl(), clock, metrics);
+                                                                      security.sessionTtl(),
+                                                                      security.absoluteSessionLifetime(), clock,
+                                                                      metrics);
         LocalRateLimiter limiter = new LocalRateLimiter(clock);
         RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
         ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
@@ -79,7 +84,7 @@ public final class ChatProxy implements AutoCloseable {
                                                  security.sessionTtl(), clock, metrics, rateLimits, clientAddress);
         this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
                                            new MessageText(settings.streams().maxMessageLength()), messages, relay,
-                                           json, metrics);
+                                           json, metrics, new ThreatDetector(), settings.threats());
         this.healthService = new HealthService(database::ping, limiter, upstream.description(),
                                                settings.publicView(), json, clock, version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json);
@@ -119,8 +124,11 @@ public final class ChatProxy implements AutoCloseable {
             errors.send(req, res, ApiException.unavailable("database_unavailable",
                                                            "Storage is unavailable: please retry shortly", 5));
         });
+        SecuritySettings security = settings.security();
         routing.addFilter(new RequestIds())
                 .addFilter(new SecurityHeaders())
+                .addFilter(new RequestOriginFilter(security.allowedHosts()))
+                .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials()))
                 .register("/api/v1/session", sessionService)
                 .register("/api/v1/chat", chatService)
                 .register("/health", healthService)

@@ -10,6 +10,7 @@ import io.helidon.webserver.WebServer;
 
 import io.chatproxy.config.ConfigurationException;
 import io.chatproxy.config.SettingsSource;
+import io.chatproxy.web.DirectErrors;
 
 /**
  * Starts chat-proxy: reads the settings, builds the application and serves it until the process is stopped.
@@ -60,6 +61,7 @@ public final class Main {
                 .config(settings.config().get("server"))
                 .host(settings.host())
                 .port(settings.port())
+                .directHandlers(DirectErrors.create())
                 .routing(app::routing)
                 .build()
                 .start();

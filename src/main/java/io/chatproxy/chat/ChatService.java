@@ -14,6 +14,9 @@ import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
+import io.chatproxy.security.ThreatDetector;
+import io.chatproxy.security.ThreatSettings;
+import io.chatproxy.security.ThreatVerdict;
 import io.chatproxy.session.AuthenticatedSession;
 import io.chatproxy.session.SessionAuthenticator;
 import io.chatproxy.upstream.UpstreamRequest;
@@ -26,6 +29,7 @@ import io.chatproxy.web.RequestIds;
  * {@code /api/v1/chat}: send a message and receive the streamed answer; read a session's history.
  */
 public final class ChatService implements HttpService {
+    private static final System.Logger LOGGER = System.getLogger(ChatService.class.getName());
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final SessionAuthenticator authenticator;
@@ -36,6 +40,8 @@ public final class ChatService implements HttpService {
     private final AnswerRelay relay;
     private final JsonCodec json;
     private final StreamEvents events;
+    private final ThreatDetector threats;
+    private final ThreatSettings threatSettings;
 
     /**
      * Creates the service.
@@ -48,10 +54,12 @@ public final class ChatService implements HttpService {
      * @param relay relays answers
      * @param json JSON codec
      * @param events counters
+     * @param threats threat detection
+     * @param threatSettings what to do with suspicious messages
      */
     public ChatService(SessionAuthenticator authenticator, RateLimitGuard rateLimits, ClientAddress clientAddress,
                        MessageText messageText, MessageStore messages, AnswerRelay relay, JsonCodec json,
-                       StreamEvents events) {
+                       StreamEvents events, ThreatDetector threats, ThreatSettings threatSettings) {
         this.authenticator = authenticator;
         this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
@@ -60,6 +68,8 @@ public final class ChatService implements HttpService {
         this.relay = relay;
         this.json = json;
         this.events = events;
+        this.threats = threats;
+        this.threatSettings = threatSettings;
     }
 
     @Override
@@ -75,12 +85,31 @@ public final class ChatService implements HttpService {
         String text = messageText.clean(JsonFields.requiredText(body, "message"));
         String pageUrl = io.chatproxy.session.SessionService.pageUrl(JsonFields.optionalText(body, "page_url"),
                                                                      session.origin());
+        ThreatVerdict threat = inspect(text, session);
         rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
         Exchange exchange = messages.begin(session.id(), text);
         events.messageReceived();
         relay.relay(res, exchange, new UpstreamRequest(session.id(), session.origin(), text,
                                                        session.session().originDomain(), pageUrl,
-                                                       exchange.userMessageId(), RequestIds.of(req), ""));
+                                                       exchange.userMessageId(), RequestIds.of(req),
+                                                       threatSettings.action() == ThreatSettings.Action.FLAG
+                                                               ? threat : ThreatVerdict.NONE));
+    }
+
+    private ThreatVerdict inspect(String text, AuthenticatedSession session) {
+        ThreatVerdict verdict = threats.inspect(text);
+        if (!verdict.suspicious()) {
+            return verdict;
+        }
+        events.threatDetected(verdict.rules());
+        LOGGER.log(System.Logger.Level.INFO, "Threat rules " + verdict.rules() + " (score " + verdict.score()
+                + ") matched a message of session " + session.id());
+        if (threatSettings.action() == ThreatSettings.Action.BLOCK && verdict.score() >= threatSettings.blockScore()) {
+            throw new ApiException(io.helidon.http.Status.BAD_REQUEST_400, "message_blocked",
+                                   "The message was refused by the content filter", Map.of(),
+                                   Map.of("rules", verdict.rules()));
+        }
+        return verdict;
     }
 
     private void history(ServerRequest req, ServerResponse res) {

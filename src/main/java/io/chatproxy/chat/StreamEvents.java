@@ -29,6 +29,13 @@ public interface StreamEvents {
     void firstChunk(long nanos);
 
     /**
+     * Threat detection matched rules in a message.
+     *
+     * @param rules the rules
+     */
+    void threatDetected(java.util.List<String> rules);
+
+    /**
      * The upstream could not answer.
      *
      * @param code error code

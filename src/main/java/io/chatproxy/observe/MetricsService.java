@@ -52,7 +52,8 @@ public final class MetricsService implements HttpService {
                                         "disconnects", s.disconnects()));
         body.put("rate_limits", ordered("allowed", s.allowed(), "rejected", s.rejected(),
                                         "by_scope", s.rejectedByScope()));
-        body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes()));
+        body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes(),
+                                     "threats_by_rule", s.threatsByRule()));
         body.put("upstream", ordered("requests", s.upstreamRequests(), "errors", s.upstreamErrors(),
                                      "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
         body.put("sessions", ordered("created", s.sessionsCreated(), "invalid_tokens", s.invalidTokens(),

@@ -33,6 +33,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     private final LongAdder upstreamRequests = new LongAdder();
     private final Map<String, LongAdder> rejectedByScope = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> threatsByRule = new ConcurrentHashMap<>();
     private final Map<MessageStatus, LongAdder> outcomes = new ConcurrentHashMap<>();
     private final Timer ttfb;
     private final Gauge<Integer> activeGauge;
@@ -115,6 +116,14 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     }
 
     @Override
+    public void threatDetected(java.util.List<String> rules) {
+        for (String rule : rules) {
+            threatsByRule.computeIfAbsent(rule, r -> new LongAdder()).increment();
+            count("chat.threats.detected", Tag.create("rule", rule));
+        }
+    }
+
+    @Override
     public void upstreamFailed(String code) {
         upstreamErrors.computeIfAbsent(code, s -> new LongAdder()).increment();
         count("chat.upstream.errors", Tag.create("code", code));
@@ -127,7 +136,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
                             sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
                             outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
                                     e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
-                            millis(0.5), millis(0.99));
+                            millis(0.5), millis(0.99), sums(threatsByRule));
     }
 
     @Override
@@ -171,11 +180,13 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      * @param outcomes ended streams by outcome
      * @param ttfbP50 median time to first chunk, ms
      * @param ttfbP99 99th percentile time to first chunk, ms
+     * @param threatsByRule messages that matched each threat rule
      */
     public record Snapshot(int activeStreams, long totalStreams, long disconnects, long messages,
                            long sessionsCreated, long invalidTokens, long fingerprintMismatches, long allowed,
                            Map<String, Long> rejectedByScope, long upstreamRequests, Map<String, Long> upstreamErrors,
-                           Map<String, Long> outcomes, double ttfbP50, double ttfbP99) {
+                           Map<String, Long> outcomes, double ttfbP50, double ttfbP99,
+                           Map<String, Long> threatsByRule) {
         /** Requests refused in all scopes. */
         public long rejected() {
             return rejectedByScope.values().stream().mapToLong(Long::longValue).sum();

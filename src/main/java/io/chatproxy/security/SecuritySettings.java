@@ -19,6 +19,7 @@ import io.chatproxy.config.SettingsReader;
  * @param allowedOrigins origins allowed to use the API
  * @param allowedHosts Host header values accepted (empty: any)
  * @param corsAllowCredentials whether CORS answers allow credentials
+ * @param absoluteSessionLifetime a session is never renewed past this age
  * @param generatedKeys whether keys were generated because none were configured (development only)
  */
 public record SecuritySettings(SigningKey sessionKey,
@@ -30,6 +31,7 @@ public record SecuritySettings(SigningKey sessionKey,
                                OriginPolicy allowedOrigins,
                                Set<String> allowedHosts,
                                boolean corsAllowCredentials,
+                               Duration absoluteSessionLifetime,
                                boolean generatedKeys) {
     private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
 
@@ -68,7 +70,8 @@ public record SecuritySettings(SigningKey sessionKey,
                                     Duration.ofHours(hours), origins,
                                     Set.copyOf(r.list("security.allowed-hosts").stream()
                                                        .map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList()),
-                                    r.bool("security.cors-allow-credentials"), generated && debug);
+                                    r.bool("security.cors-allow-credentials"),
+                                    r.duration("security.absolute-session-lifetime"), generated && debug);
     }
 
     private static SigningKey key(SettingsReader r, String key, boolean debug) {

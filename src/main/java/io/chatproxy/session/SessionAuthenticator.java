@@ -30,6 +30,7 @@ public final class SessionAuthenticator {
     private final SessionStore store;
     private final SessionCookie cookie;
     private final Duration ttl;
+    private final Duration absoluteLifetime;
     private final Clock clock;
     private final SessionEvents events;
 
@@ -40,15 +41,17 @@ public final class SessionAuthenticator {
      * @param store session store
      * @param cookie cookie codec
      * @param ttl token lifetime
+     * @param absoluteLifetime renewal never extends a session past this age
      * @param clock time source
      * @param events counters for refused sessions
      */
-    public SessionAuthenticator(JwtCodec tokens, SessionStore store, SessionCookie cookie, Duration ttl, Clock clock,
-                                SessionEvents events) {
+    public SessionAuthenticator(JwtCodec tokens, SessionStore store, SessionCookie cookie, Duration ttl,
+                                Duration absoluteLifetime, Clock clock, SessionEvents events) {
         this.tokens = tokens;
         this.store = store;
         this.cookie = cookie;
         this.ttl = ttl;
+        this.absoluteLifetime = absoluteLifetime;
         this.clock = clock;
         this.events = events;
     }
@@ -67,6 +70,8 @@ public final class SessionAuthenticator {
         String origin = token.claim("origin").orElseThrow(() -> refused("session_invalid", "no origin claim"));
         if (!token.claim("fp").orElse("").equals(BrowserFingerprint.of(req.headers()))) {
             events.fingerprintMismatch();
+            LOGGER.log(Level.WARNING, "Session cookie presented by another browser (fingerprint mismatch): session "
+                    + token.subject());
             throw refused("session_invalid", "fingerprint mismatch for session " + token.subject());
         }
         if (stateChanging) {
@@ -132,9 +137,16 @@ public final class SessionAuthenticator {
         if (age.compareTo(ttl.dividedBy(2)) < 0) {
             return;
         }
-        Instant until = now.plus(ttl);
+        Instant until = min(now.plus(ttl), session.createdAt().plus(absoluteLifetime));
+        if (!until.isAfter(session.expiresAt().plusSeconds(60))) {
+            return;
+        }
         store.extend(session.id(), until, now);
         cookie.write(res, issue(session, origin, token.claim("fp").orElseThrow(), until));
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private static ApiException refused(String code, String reason) {

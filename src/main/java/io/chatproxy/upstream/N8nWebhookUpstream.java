@@ -95,8 +95,8 @@ public final class N8nWebhookUpstream implements Upstream {
         metadata.put("page_url", request.pageUrl());
         metadata.put("message_id", request.messageId());
         metadata.put("request_id", request.requestId());
-        if (!request.threat().isEmpty()) {
-            metadata.put("threat", request.threat());
+        if (request.threat().suspicious()) {
+            metadata.put("threat", request.threat().asMetadata());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("action", "sendMessage");

@@ -1,5 +1,7 @@
 package io.chatproxy.upstream;
 
+import io.chatproxy.security.ThreatVerdict;
+
 /**
  * One visitor message to forward.
  *
@@ -10,7 +12,7 @@ package io.chatproxy.upstream;
  * @param pageUrl the page the visitor is on (may be empty)
  * @param messageId id of the stored user message
  * @param requestId id of the HTTP request, for correlating logs
- * @param threat threat-detection verdict to pass along, or empty
+ * @param threat threat-detection verdict to pass along (NONE when not flagged)
  */
 public record UpstreamRequest(String sessionId,
                               String origin,
@@ -19,5 +21,5 @@ public record UpstreamRequest(String sessionId,
                               String pageUrl,
                               String messageId,
                               String requestId,
-                              String threat) {
+                              ThreatVerdict threat) {
 }

@@ -52,6 +52,11 @@ public final class Visitor {
         return this;
     }
 
+    /** The User-Agent this browser sends. */
+    public String userAgent() {
+        return userAgent;
+    }
+
     /** The cookie value (the session token), or null. */
     public String cookie() {
         return cookie;

@@ -1,0 +1,74 @@
+package io.chatproxy.security;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import io.chatproxy.web.ApiException;
+
+/**
+ * CORS for the API: the request's exact origin is echoed when it is allowed (never {@code *}), with
+ * {@code Vary: Origin}; preflights from allowed origins are answered with the methods and headers the widget uses;
+ * a preflight from any other origin gets 403 and no CORS headers at all.
+ */
+public final class CorsFilter implements Filter {
+    private static final String METHODS = "GET, POST, DELETE, OPTIONS";
+    private static final String HEADERS = "Content-Type, Accept, Last-Event-ID, X-Request-Id";
+    private static final String EXPOSED = "RateLimit, RateLimit-Policy, Retry-After, X-Request-Id";
+    private static final String MAX_AGE = "600";
+
+    private final OriginPolicy origins;
+    private final boolean allowCredentials;
+
+    /**
+     * Creates the filter.
+     *
+     * @param origins allowed origins
+     * @param allowCredentials whether to send {@code Access-Control-Allow-Credentials: true}
+     */
+    public CorsFilter(OriginPolicy origins, boolean allowCredentials) {
+        this.origins = origins;
+        this.allowCredentials = allowCredentials;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (!req.path().path().startsWith("/api/")) {
+            chain.proceed();
+            return;
+        }
+        res.header(HeaderNames.VARY, "Origin");
+        String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
+        boolean allowed = origins.allows(origin);
+        boolean preflight = req.prologue().method() == Method.OPTIONS
+                && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+        if (preflight) {
+            String method = req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD).orElse("");
+            if (!allowed || !METHODS.contains(method) || method.isEmpty()) {
+                throw ApiException.forbidden("cors_refused", "This origin may not call the API");
+            }
+            allowOrigin(res, origin);
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, METHODS);
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, HEADERS);
+            res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, MAX_AGE);
+            res.status(Status.NO_CONTENT_204).send();
+            return;
+        }
+        if (allowed) {
+            allowOrigin(res, origin);
+            res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+        }
+        chain.proceed();
+    }
+
+    private void allowOrigin(RoutingResponse res, String origin) {
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        if (allowCredentials) {
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        }
+    }
+}

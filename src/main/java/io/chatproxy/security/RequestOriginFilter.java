@@ -1,0 +1,56 @@
+package io.chatproxy.security;
+
+import java.util.Locale;
+import java.util.Set;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import io.chatproxy.web.ApiException;
+
+/**
+ * Refuses requests that cannot come from the widget: a {@code Host} not in ALLOWED_HOSTS (when set), and state-changing
+ * API calls whose Fetch Metadata shows a top-level navigation or a user-typed URL rather than a script's fetch.
+ */
+public final class RequestOriginFilter implements Filter {
+    private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
+
+    private final Set<String> allowedHosts;
+
+    /**
+     * Creates the filter.
+     *
+     * @param allowedHosts accepted Host values (lower case, with or without port); empty accepts any
+     */
+    public RequestOriginFilter(Set<String> allowedHosts) {
+        this.allowedHosts = allowedHosts;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (!allowedHosts.isEmpty() && !hostAllowed(req.headers().first(HeaderNames.HOST).orElse(""))) {
+            throw ApiException.badRequest("invalid_host", "This host name is not served here");
+        }
+        if (!SAFE.contains(req.prologue().method()) && req.path().path().startsWith("/api/")) {
+            String site = req.headers().first(HeaderNames.create("Sec-Fetch-Site")).orElse("");
+            String mode = req.headers().first(HeaderNames.create("Sec-Fetch-Mode")).orElse("");
+            if (site.equals("none") || mode.equals("navigate")) {
+                throw ApiException.forbidden("fetch_metadata_refused", "This request must come from the chat widget");
+            }
+        }
+        chain.proceed();
+    }
+
+    private boolean hostAllowed(String host) {
+        String value = host.toLowerCase(Locale.ROOT);
+        if (allowedHosts.contains(value)) {
+            return true;
+        }
+        int colon = value.lastIndexOf(':');
+        return colon > 0 && !value.endsWith("]") && allowedHosts.contains(value.substring(0, colon));
+    }
+}
