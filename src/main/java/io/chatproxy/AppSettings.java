@@ -2,7 +2,6 @@ package io.chatproxy;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import io.helidon.config.Config;
 
@@ -10,6 +9,7 @@ import io.chatproxy.chat.StreamSettings;
 import io.chatproxy.config.SettingsReader;
 import io.chatproxy.persistence.DatabaseSettings;
 import io.chatproxy.ratelimit.RateLimitSettings;
+import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.security.SecuritySettings;
 import io.chatproxy.security.ThreatSettings;
 import io.chatproxy.session.SessionSettings;
@@ -26,7 +26,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param host listen address
  * @param port listen port
  * @param database database
- * @param redisUrl Redis, when configured
+ * @param redis Redis, when configured, and the rate limiter's behaviour without it
  * @param security keys and origin rules
  * @param session cookie settings
  * @param n8n upstream settings
@@ -34,6 +34,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param streams stream timing
  * @param trustedProxies CIDRs whose X-Forwarded-For is believed
  * @param threats threat-detection action
+ * @param maxBodyBytes largest API request body
  */
 public record AppSettings(Config config,
                           String name,
@@ -42,14 +43,15 @@ public record AppSettings(Config config,
                           String host,
                           int port,
                           DatabaseSettings database,
-                          Optional<String> redisUrl,
+                          RedisSettings redis,
                           SecuritySettings security,
                           SessionSettings session,
                           N8nSettings n8n,
                           RateLimitSettings rateLimits,
                           StreamSettings streams,
                           java.util.List<String> trustedProxies,
-                          ThreatSettings threats) {
+                          ThreatSettings threats,
+                          int maxBodyBytes) {
     /**
      * Reads all settings.
      *
@@ -65,7 +67,7 @@ public record AppSettings(Config config,
         } catch (IllegalArgumentException e) {
             throw SettingsReader.invalid("app.log-level", "must be SEVERE, WARNING, INFO, FINE or FINEST");
         }
-        r.integer("server.max-payload-size", 1024, 10 * 1024 * 1024);
+        r.integer("server.max-payload-size", 1024, 100 * 1024 * 1024);
         return new AppSettings(config,
                                r.string("app.name"),
                                debug,
@@ -73,14 +75,15 @@ public record AppSettings(Config config,
                                r.string("server.host"),
                                r.integer("server.port", 0, 65535),
                                DatabaseSettings.read(r),
-                               r.optionalString("redis.url"),
+                               RedisSettings.read(r),
                                SecuritySettings.read(r, debug),
                                SessionSettings.read(r),
                                N8nSettings.read(r, debug),
                                RateLimitSettings.read(r),
                                StreamSettings.read(r),
                                r.list("security.trusted-proxies"),
-                               ThreatSettings.read(r));
+                               ThreatSettings.read(r),
+                               r.integer("security.max-body-bytes", 1024, 1024 * 1024));
     }
 
     /** Settings that may be shown in /health: nothing secret, no connection strings. */
@@ -89,7 +92,8 @@ public record AppSettings(Config config,
         view.put("app_name", name);
         view.put("debug", debug);
         view.put("database", database.url().postgres() ? "postgresql" : "h2");
-        view.put("rate_limiter", redisUrl.isPresent() ? "redis" : "in-process");
+        view.put("rate_limiter", redis.url().isPresent() ? "redis" : "in-process");
+        view.put("rate_limit_on_redis_failure", redis.onFailure().name().toLowerCase(java.util.Locale.ROOT));
         view.put("allowed_origins", security.allowedOrigins().origins());
         view.put("rate_limit_per_minute", rateLimits.sessionPerMinute());
         view.put("rate_limit_per_hour", rateLimits.sessionPerHour());

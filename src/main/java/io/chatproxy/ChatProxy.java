@@ -3,6 +3,10 @@ package io.chatproxy;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
@@ -21,7 +25,15 @@ import io.chatproxy.observe.ProxyMetrics;
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.StorageUnavailableException;
 import io.chatproxy.persistence.Sweeper;
+import io.chatproxy.observe.DependencyProbe;
 import io.chatproxy.ratelimit.LocalRateLimiter;
+import io.chatproxy.ratelimit.RateLimiter;
+import io.chatproxy.ratelimit.RedisRateLimiter;
+import io.chatproxy.ratelimit.ResilientRateLimiter;
+import io.chatproxy.redis.RedisSettings;
+import io.chatproxy.redis.RedisStore;
+import io.chatproxy.session.RedisSessionCache;
+import io.chatproxy.session.SessionCache;
 import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
 import io.chatproxy.security.CorsFilter;
@@ -52,10 +64,11 @@ public final class ChatProxy implements AutoCloseable {
 
     private final AppSettings settings;
     private final Database database;
+    private final Optional<RedisStore> redis;
     private final Sweeper sweeper;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
-    private final JsonCodec json = new JsonCodec();
+    private final JsonCodec json;
     private final SessionService sessionService;
     private final ChatService chatService;
     private final HealthService healthService;
@@ -63,19 +76,29 @@ public final class ChatProxy implements AutoCloseable {
 
     private ChatProxy(AppSettings settings, Upstream upstream, Clock clock) {
         this.settings = settings;
+        this.json = new JsonCodec(settings.maxBodyBytes());
         SecuritySettings security = settings.security();
         this.database = Database.open(settings.database());
+        RedisSettings redisSettings = settings.redis();
+        this.redis = redisSettings.url().map(url -> RedisStore.connect(url, redisSettings.cluster(),
+                                                                         redisSettings.keyPrefix(),
+                                                                         redisSettings.commandTimeout()));
         this.sweeper = new Sweeper(database, settings.database(), clock);
         this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
         JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
                                               security.sessionKey(), security.previousSessionKeys(), clock);
-        SessionStore sessions = new SessionStore(database);
+        SessionStore sessions = new SessionStore(database, redis
+                .<SessionCache>map(r -> new RedisSessionCache(r, redisSettings.sessionCacheTtl(), clock))
+                .orElse(SessionCache.NONE));
         SessionCookie cookie = new SessionCookie(settings.session());
         SessionAuthenticator authenticator = new SessionAuthenticator(sessionTokens, sessions, cookie,
                                                                       security.sessionTtl(),
                                                                       security.absoluteSessionLifetime(), clock,
                                                                       metrics);
-        LocalRateLimiter limiter = new LocalRateLimiter(clock);
+        RateLimiter limiter = redis.<RateLimiter>map(r -> new ResilientRateLimiter(
+                        new RedisRateLimiter(r, clock), new LocalRateLimiter(clock), redisSettings.onFailure(),
+                        redisSettings.replicas(), metrics::rateLimitFallback))
+                .orElseGet(() -> new LocalRateLimiter(clock));
         RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
         ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
         MessageStore messages = new MessageStore(database, clock);
@@ -85,8 +108,8 @@ public final class ChatProxy implements AutoCloseable {
         this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
                                            new MessageText(settings.streams().maxMessageLength()), messages, relay,
                                            json, metrics, new ThreatDetector(), settings.threats());
-        this.healthService = new HealthService(database::ping, limiter, upstream.description(),
-                                               settings.publicView(), json, clock, version());
+        this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
+                                               version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json);
     }
 
@@ -169,7 +192,24 @@ public final class ChatProxy implements AutoCloseable {
         activeStreams.shutdownAll();
         sweeper.close();
         metrics.close();
+        redis.ifPresent(RedisStore::close);
         database.close();
+    }
+
+    private List<DependencyProbe> probes(RateLimiter limiter, Upstream upstream) {
+        List<DependencyProbe> probes = new ArrayList<>();
+        probes.add(DependencyProbe.timed("database", true, database::ping,
+                                         Map.of("kind", database.postgres() ? "postgresql" : "h2")));
+        redis.ifPresent(r -> probes.add(new DependencyProbe("redis", false, () -> {
+            long latency = r.pingMillis();
+            return new DependencyProbe.Result(latency >= 0, latency, Map.of());
+        })));
+        boolean canFallBack = settings.redis().onFailure() != RedisSettings.FailureMode.DENY;
+        probes.add(new DependencyProbe("rate_limiter", !canFallBack, () -> new DependencyProbe.Result(
+                limiter.healthy(), -1, Map.of("kind", limiter.kind()))));
+        probes.add(new DependencyProbe("n8n", false, () -> new DependencyProbe.Result(
+                true, -1, Map.of("upstream", upstream.description()))));
+        return probes;
     }
 
     private static Upstream upstream(AppSettings settings, Clock clock) {

@@ -51,7 +51,8 @@ public final class MetricsService implements HttpService {
         body.put("connections", ordered("active_streams", s.activeStreams(), "total_streams", s.totalStreams(),
                                         "disconnects", s.disconnects()));
         body.put("rate_limits", ordered("allowed", s.allowed(), "rejected", s.rejected(),
-                                        "by_scope", s.rejectedByScope()));
+                                        "by_scope", s.rejectedByScope(), "fallback_decisions",
+                                        s.rateLimitFallbacks()));
         body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes(),
                                      "threats_by_rule", s.threatsByRule()));
         body.put("upstream", ordered("requests", s.upstreamRequests(), "errors", s.upstreamErrors(),

@@ -31,6 +31,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     private final LongAdder fingerprintMismatches = new LongAdder();
     private final LongAdder allowed = new LongAdder();
     private final LongAdder upstreamRequests = new LongAdder();
+    private final LongAdder fallbacks = new LongAdder();
     private final Map<String, LongAdder> rejectedByScope = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> threatsByRule = new ConcurrentHashMap<>();
@@ -77,6 +78,12 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     public void allowed() {
         allowed.increment();
         count("chat.ratelimit.allowed");
+    }
+
+    /** A rate-limit decision was made without Redis. */
+    public void rateLimitFallback() {
+        fallbacks.increment();
+        count("chat.ratelimit.fallback");
     }
 
     @Override
@@ -136,7 +143,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
                             sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
                             outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
                                     e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
-                            millis(0.5), millis(0.99), sums(threatsByRule));
+                            millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum());
     }
 
     @Override
@@ -181,12 +188,13 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      * @param ttfbP50 median time to first chunk, ms
      * @param ttfbP99 99th percentile time to first chunk, ms
      * @param threatsByRule messages that matched each threat rule
+     * @param rateLimitFallbacks decisions made without Redis
      */
     public record Snapshot(int activeStreams, long totalStreams, long disconnects, long messages,
                            long sessionsCreated, long invalidTokens, long fingerprintMismatches, long allowed,
                            Map<String, Long> rejectedByScope, long upstreamRequests, Map<String, Long> upstreamErrors,
                            Map<String, Long> outcomes, double ttfbP50, double ttfbP99,
-                           Map<String, Long> threatsByRule) {
+                           Map<String, Long> threatsByRule, long rateLimitFallbacks) {
         /** Requests refused in all scopes. */
         public long rejected() {
             return rejectedByScope.values().stream().mapToLong(Long::longValue).sum();

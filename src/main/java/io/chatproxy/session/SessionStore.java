@@ -15,14 +15,17 @@ import io.chatproxy.persistence.DbTime;
  */
 public final class SessionStore {
     private final Database db;
+    private final SessionCache cache;
 
     /**
      * Creates the store.
      *
      * @param db database
+     * @param cache cache in front of it
      */
-    public SessionStore(Database db) {
+    public SessionStore(Database db, SessionCache cache) {
         this.db = db;
+        this.cache = cache;
     }
 
     /** Stores a new session. */
@@ -38,16 +41,24 @@ public final class SessionStore {
         db.call(() -> db.client().execute().createNamedInsert("insert-session").params(params).execute());
     }
 
-    /** A session by id. */
+    /** A session by id, from the cache when it holds it. */
     public Optional<Session> find(String id) {
-        return db.call(() -> db.client().execute().createNamedGet("select-session").addParam("id", id).execute())
-                .map(SessionStore::session);
+        Optional<Session> cached = cache.get(id);
+        if (cached.isPresent()) {
+            return cached;
+        }
+        Optional<Session> stored = db.call(() -> db.client().execute().createNamedGet("select-session")
+                .addParam("id", id).execute()).map(SessionStore::session);
+        stored.ifPresent(cache::put);
+        return stored;
     }
 
     /** Revokes a session; returns whether it was active. */
     public boolean revoke(String id, Instant now) {
-        return db.call(() -> db.client().execute().createNamedUpdate("revoke-session")
+        boolean revoked = db.call(() -> db.client().execute().createNamedUpdate("revoke-session")
                 .addParam("now", DbTime.of(now)).addParam("id", id).execute()) > 0;
+        cache.evict(id);
+        return revoked;
     }
 
     /** Moves the end of a session (refresh). */
@@ -55,6 +66,7 @@ public final class SessionStore {
         db.call(() -> db.client().execute().createNamedUpdate("extend-session")
                 .addParam("expires_at", DbTime.of(expiresAt)).addParam("now", DbTime.of(now)).addParam("id", id)
                 .execute());
+        cache.evict(id);
     }
 
     private static Session session(DbRow row) {

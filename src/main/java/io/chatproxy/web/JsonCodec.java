@@ -27,9 +27,20 @@ import io.helidon.webserver.http.ServerResponse;
 public final class JsonCodec {
     private static final int MAX_NESTING = 16;
     private final ObjectMapper mapper;
+    private final int maxBodyBytes;
 
-    /** Creates the codec with its strict mapper. */
+    /** Creates the codec with its strict mapper and the default 16 KiB body limit. */
     public JsonCodec() {
+        this(16 * 1024);
+    }
+
+    /**
+     * Creates the codec with its strict mapper.
+     *
+     * @param maxBodyBytes largest request body accepted
+     */
+    public JsonCodec(int maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.mapper = JsonMapper.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -61,8 +72,30 @@ public final class JsonCodec {
             throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported_media_type",
                                    "JSON bodies must be UTF-8");
         }
-        byte[] bytes = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-        return parseObject(bytes);
+        if (req.headers().contentLength().orElse(0) > maxBodyBytes) {
+            throw tooLarge();
+        }
+        return parseObject(readLimited(req));
+    }
+
+    private byte[] readLimited(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (var in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+            if (bytes.length > maxBodyBytes) {
+                throw tooLarge();
+            }
+            return bytes;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload_too_large",
+                                "The request body is larger than " + maxBodyBytes + " bytes");
     }
 
     /** Parses bytes as one JSON object, strictly. */

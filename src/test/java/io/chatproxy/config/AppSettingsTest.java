@@ -48,7 +48,7 @@ class AppSettingsTest {
         assertThat(settings.debug(), is(false));
         assertThat(settings.database().url().postgres(), is(false));
         assertThat(settings.database().url().jdbcUrl(), containsString("jdbc:h2:file:./data/"));
-        assertThat(settings.redisUrl().isPresent(), is(false));
+        assertThat(settings.redis().url().isPresent(), is(false));
         assertThat(settings.session().cookieName(), is("chat_session_id"));
         assertThat(settings.security().algorithm(), is("HS256"));
         assertThat(settings.rateLimits().sessionPerMinute(), is(20));

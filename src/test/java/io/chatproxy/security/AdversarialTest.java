@@ -160,6 +160,8 @@ class AdversarialTest {
                         "{\"message\":\"" + "a".repeat(20_000) + "\"}"), 413, "payload_too_large"),
                 new Attack("huge header", t -> t.raw("GET", "/api/v1/session/validate",
                         Map.of("X-Padding", "p".repeat(20_000)), new byte[0]), 431, "headers_too_large"),
+                new Attack("URL too long", t -> t.raw("GET", "/api/v1/chat/history/" + "a".repeat(5000), Map.of(),
+                        new byte[0]), 414, "uri_too_long"),
                 new Attack("deep JSON nesting", t -> t.send(t.alice, CHAT,
                         "{\"message\":" + "[".repeat(200) + "]".repeat(200) + "}"), 400, "invalid_json"),
                 new Attack("wrong content type", t -> t.sendTyped(t.alice, CHAT, MESSAGE, "text/plain"), 415,

@@ -1,0 +1,85 @@
+package io.chatproxy.ratelimit;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.chatproxy.redis.RedisSettings;
+import io.chatproxy.web.ApiException;
+
+/**
+ * The Redis limiter with a configured behaviour while Redis is unreachable: {@code local} limits in-process with the
+ * limits divided by the replica count, {@code allow} lets requests through, {@code deny} refuses them with 503.
+ * Every request tries Redis first (Lettuce fails fast while disconnected), so recovery needs no restart.
+ */
+public final class ResilientRateLimiter implements RateLimiter {
+    private static final System.Logger LOGGER = System.getLogger(ResilientRateLimiter.class.getName());
+
+    private final RateLimiter redis;
+    private final LocalRateLimiter local;
+    private final RedisSettings.FailureMode mode;
+    private final int replicas;
+    private final Runnable onFallback;
+    private final AtomicBoolean failing = new AtomicBoolean();
+
+    /**
+     * Creates the limiter.
+     *
+     * @param redis the shared limiter
+     * @param local the in-process fallback
+     * @param mode behaviour while Redis is down
+     * @param replicas replica count (divides the limits in local mode)
+     * @param onFallback called for each request decided without Redis (for the metric)
+     */
+    public ResilientRateLimiter(RateLimiter redis, LocalRateLimiter local, RedisSettings.FailureMode mode,
+                                int replicas, Runnable onFallback) {
+        this.redis = redis;
+        this.local = local;
+        this.mode = mode;
+        this.replicas = replicas;
+        this.onFallback = onFallback;
+    }
+
+    @Override
+    public Decision acquire(List<Limit> limits) {
+        try {
+            Decision decision = redis.acquire(limits);
+            if (failing.compareAndSet(true, false)) {
+                LOGGER.log(Level.INFO, "Redis is back: rate limits are shared again");
+            }
+            return decision;
+        } catch (RuntimeException e) {
+            if (failing.compareAndSet(false, true)) {
+                LOGGER.log(Level.WARNING, "Redis unavailable for rate limiting (" + e.getClass().getSimpleName()
+                        + "): falling back to '" + mode.name().toLowerCase(java.util.Locale.ROOT) + "'");
+            }
+            onFallback.run();
+            return switch (mode) {
+                case LOCAL -> local.acquire(limits.stream().map(this::share).toList());
+                case ALLOW -> new Decision(true, limits.getFirst(), limits.getFirst().max(), 1);
+                case DENY -> throw ApiException.unavailable("rate_limiter_unavailable",
+                                                            "The service is busy: please retry shortly", 5);
+            };
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "redis";
+    }
+
+    @Override
+    public boolean healthy() {
+        return !failing.get() && redis.healthy();
+    }
+
+    /** Whether the last request was decided without Redis. */
+    public boolean degraded() {
+        return failing.get();
+    }
+
+    private Limit share(Limit limit) {
+        return new Limit(limit.scope(), limit.subject(), Math.max(1, (limit.max() + replicas - 1) / replicas),
+                         limit.window());
+    }
+}

@@ -1,0 +1,193 @@
+package io.chatproxy.redis;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+
+/**
+ * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads. Lettuce
+ * reconnects by itself; while it is disconnected commands fail at once instead of queueing, so callers can fall back
+ * without waiting, and every command has a timeout.
+ */
+public final class RedisStore implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(RedisStore.class.getName());
+    private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final AutoCloseable client;
+    private final java.util.function.Supplier<Link> connector;
+    private final String prefix;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Link link;
+    private long nextAttempt;
+
+    private RedisStore(AutoCloseable client, java.util.function.Supplier<Link> connector, String prefix) {
+        this.client = client;
+        this.connector = connector;
+        this.prefix = prefix;
+    }
+
+    /**
+     * Prepares the connection. Start-up does not fail when Redis is down: the first connection is made on first use
+     * (at most one attempt a second), after which Lettuce reconnects by itself.
+     *
+     * @param url Redis URI
+     * @param cluster whether it is a Redis Cluster
+     * @param prefix key prefix
+     * @param timeout command timeout
+     * @return the store
+     */
+    public static RedisStore connect(String url, boolean cluster, String prefix, Duration timeout) {
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(timeout);
+        SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        RedisStore store;
+        if (cluster) {
+            RedisClusterClient client = RedisClusterClient.create(uri);
+            client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                                      .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                                      .build());
+            store = new RedisStore(client::shutdown, () -> {
+                StatefulRedisClusterConnection<String, String> c = client.connect();
+                c.setTimeout(timeout);
+                return new Link(c, c.sync(), c::isOpen);
+            }, prefix);
+        } else {
+            RedisClient client = RedisClient.create(uri);
+            client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                                      .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                                      .build());
+            store = new RedisStore(client::shutdown, () -> {
+                StatefulRedisConnection<String, String> c = client.connect();
+                c.setTimeout(timeout);
+                return new Link(c, c.sync(), c::isOpen);
+            }, prefix);
+        }
+        try {
+            store.commands();
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.WARNING, "Redis unreachable at start-up (" + e.getMessage() + "); will retry");
+        }
+        return store;
+    }
+
+    /**
+     * Synchronous commands.
+     *
+     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     */
+    public RedisClusterCommands<String, String> commands() {
+        Link current = link;
+        if (current != null) {
+            return current.commands();
+        }
+        lock.lock();
+        try {
+            if (link == null) {
+                long now = System.nanoTime();
+                if (now - nextAttempt < 0) {
+                    throw new io.lettuce.core.RedisConnectionException("Redis not connected");
+                }
+                try {
+                    link = connector.get();
+                } catch (RuntimeException e) {
+                    nextAttempt = now + RETRY_NANOS;
+                    throw e;
+                }
+            }
+            return link.commands();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the connection is up right now. */
+    public boolean connected() {
+        Link current = link;
+        return current != null && current.open().getAsBoolean();
+    }
+
+    /** A key with the deployment prefix. */
+    public String key(String suffix) {
+        return prefix + suffix;
+    }
+
+    /** Measures a PING; -1 when Redis does not answer. */
+    public long pingMillis() {
+        long start = System.nanoTime();
+        try {
+            commands().ping();
+            return (System.nanoTime() - start) / 1_000_000;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Runs a script by SHA, loading it first if Redis does not know it (after a restart or a SCRIPT FLUSH).
+     *
+     * @param script the script
+     * @param keys keys
+     * @param args arguments
+     * @return the script's array result
+     */
+    public List<Object> eval(Script script, String[] keys, String... args) {
+        RedisClusterCommands<String, String> commands = commands();
+        try {
+            return commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+        } catch (io.lettuce.core.RedisNoScriptException e) {
+            commands.scriptLoad(script.source());
+            return commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            Link current = link;
+            if (current != null) {
+                current.connection().close();
+            }
+            client.close();
+        } catch (Exception e) {
+            LOGGER.log(Level.DEBUG, "Closing Redis: " + e.getMessage());
+        }
+    }
+
+    private record Link(AutoCloseable connection, RedisClusterCommands<String, String> commands,
+                        java.util.function.BooleanSupplier open) {
+    }
+
+    /**
+     * A Lua script and its SHA-1.
+     *
+     * @param source the script
+     * @param sha its SHA-1, as Redis names it
+     */
+    public record Script(String source, String sha) {
+        /** Loads a script from the classpath. */
+        public static Script load(String resource) {
+            try (var in = RedisStore.class.getResourceAsStream(resource)) {
+                String source = new String(java.util.Objects.requireNonNull(in, resource).readAllBytes(),
+                                           java.nio.charset.StandardCharsets.UTF_8);
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return new Script(source, java.util.HexFormat.of().formatHex(digest));
+            } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
