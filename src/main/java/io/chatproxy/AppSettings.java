@@ -10,6 +10,7 @@ import io.chatproxy.config.SettingsReader;
 import io.chatproxy.persistence.DatabaseSettings;
 import io.chatproxy.ratelimit.RateLimitSettings;
 import io.chatproxy.redis.RedisSettings;
+import io.chatproxy.resilience.ResilienceSettings;
 import io.chatproxy.security.SecuritySettings;
 import io.chatproxy.security.ThreatSettings;
 import io.chatproxy.session.SessionSettings;
@@ -35,6 +36,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param trustedProxies CIDRs whose X-Forwarded-For is believed
  * @param threats threat-detection action
  * @param maxBodyBytes largest API request body
+ * @param resilience bulkheads, breaker and drain
  */
 public record AppSettings(Config config,
                           String name,
@@ -51,7 +53,8 @@ public record AppSettings(Config config,
                           StreamSettings streams,
                           java.util.List<String> trustedProxies,
                           ThreatSettings threats,
-                          int maxBodyBytes) {
+                          int maxBodyBytes,
+                          ResilienceSettings resilience) {
     /**
      * Reads all settings.
      *
@@ -83,7 +86,8 @@ public record AppSettings(Config config,
                                StreamSettings.read(r),
                                r.list("security.trusted-proxies"),
                                ThreatSettings.read(r),
-                               r.integer("security.max-body-bytes", 1024, 1024 * 1024));
+                               r.integer("security.max-body-bytes", 1024, 1024 * 1024),
+                               ResilienceSettings.read(r));
     }
 
     /** Settings that may be shown in /health: nothing secret, no connection strings. */

@@ -32,6 +32,9 @@ import io.chatproxy.ratelimit.RedisRateLimiter;
 import io.chatproxy.ratelimit.ResilientRateLimiter;
 import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
+import io.chatproxy.resilience.Drain;
+import io.chatproxy.resilience.GuardedUpstream;
+import io.chatproxy.resilience.RouteBulkheads;
 import io.chatproxy.session.RedisSessionCache;
 import io.chatproxy.session.SessionCache;
 import io.chatproxy.ratelimit.RateLimitGuard;
@@ -66,6 +69,9 @@ public final class ChatProxy implements AutoCloseable {
     private final Database database;
     private final Optional<RedisStore> redis;
     private final Sweeper sweeper;
+    private final GuardedUpstream upstream;
+    private final Drain drain = new Drain();
+    private final RouteBulkheads bulkheads;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
     private final JsonCodec json;
@@ -74,9 +80,10 @@ public final class ChatProxy implements AutoCloseable {
     private final HealthService healthService;
     private final MetricsService metricsService;
 
-    private ChatProxy(AppSettings settings, Upstream upstream, Clock clock) {
+    private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock) {
         this.settings = settings;
         this.json = new JsonCodec(settings.maxBodyBytes());
+        this.upstream = new GuardedUpstream(rawUpstream, settings.resilience());
         SecuritySettings security = settings.security();
         this.database = Database.open(settings.database());
         RedisSettings redisSettings = settings.redis();
@@ -110,7 +117,8 @@ public final class ChatProxy implements AutoCloseable {
                                            json, metrics, new ThreatDetector(), settings.threats());
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                                                version());
-        this.metricsService = new MetricsService(metrics, activeStreams::count, json);
+        this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
+        this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected);
     }
 
     /**
@@ -152,6 +160,8 @@ public final class ChatProxy implements AutoCloseable {
                 .addFilter(new SecurityHeaders())
                 .addFilter(new RequestOriginFilter(security.allowedHosts()))
                 .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials()))
+                .addFilter(drain)
+                .addFilter(bulkheads)
                 .register("/api/v1/session", sessionService)
                 .register("/api/v1/chat", chatService)
                 .register("/health", healthService)
@@ -165,6 +175,24 @@ public final class ChatProxy implements AutoCloseable {
     /** The settings this application was built from. */
     public AppSettings settings() {
         return settings;
+    }
+
+    /**
+     * Graceful shutdown, first half: readiness turns false, new streams are refused, open streams get up to the
+     * drain timeout to finish and are then ended with {@code server_shutdown}.
+     */
+    public void drain() {
+        drain.run(activeStreams::count, activeStreams::shutdownAll, settings.resilience().drainTimeout());
+    }
+
+    /** Whether the server is draining (readiness is false). */
+    public boolean draining() {
+        return drain.draining();
+    }
+
+    /** Whether the database answers (for readiness). */
+    public boolean databaseUp() {
+        return database.ping();
     }
 
     /** Starts background work (the database sweep). */
@@ -196,7 +224,7 @@ public final class ChatProxy implements AutoCloseable {
         database.close();
     }
 
-    private List<DependencyProbe> probes(RateLimiter limiter, Upstream upstream) {
+    private List<DependencyProbe> probes(RateLimiter limiter, GuardedUpstream upstream) {
         List<DependencyProbe> probes = new ArrayList<>();
         probes.add(DependencyProbe.timed("database", true, database::ping,
                                          Map.of("kind", database.postgres() ? "postgresql" : "h2")));
@@ -208,7 +236,8 @@ public final class ChatProxy implements AutoCloseable {
         probes.add(new DependencyProbe("rate_limiter", !canFallBack, () -> new DependencyProbe.Result(
                 limiter.healthy(), -1, Map.of("kind", limiter.kind()))));
         probes.add(new DependencyProbe("n8n", false, () -> new DependencyProbe.Result(
-                true, -1, Map.of("upstream", upstream.description()))));
+                !upstream.breakerState().equals("open"), -1,
+                Map.of("upstream", upstream.description(), "circuit_breaker", upstream.breakerState()))));
         return probes;
     }
 

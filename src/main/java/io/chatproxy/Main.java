@@ -10,6 +10,7 @@ import io.helidon.webserver.WebServer;
 
 import io.chatproxy.config.ConfigurationException;
 import io.chatproxy.config.SettingsSource;
+import io.chatproxy.observe.ObserveEndpoints;
 import io.chatproxy.web.DirectErrors;
 
 /**
@@ -41,8 +42,22 @@ public final class Main {
         ChatProxy app = ChatProxy.create(settings);
         WebServer server = start(app);
         app.startBackgroundWork();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, server), "chat-proxy-shutdown"));
         System.getLogger(Main.class.getName()).log(Level.INFO, "chat-proxy listening on http://"
                 + settings.host() + ":" + server.port());
+    }
+
+    /**
+     * Stops gracefully: drain open streams (readiness turns false first), stop the server, then close the pools and
+     * Redis.
+     *
+     * @param app the application
+     * @param server its server
+     */
+    public static void stop(ChatProxy app, WebServer server) {
+        app.drain();
+        server.stop();
+        app.close();
     }
 
     /**
@@ -61,6 +76,8 @@ public final class Main {
                 .config(settings.config().get("server"))
                 .host(settings.host())
                 .port(settings.port())
+                .shutdownHook(false)
+                .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining))
                 .directHandlers(DirectErrors.create())
                 .routing(app::routing)
                 .build()

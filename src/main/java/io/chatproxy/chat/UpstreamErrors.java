@@ -15,10 +15,17 @@ final class UpstreamErrors {
     private UpstreamErrors() {
     }
 
+    private static String retryAfter(UpstreamException e) {
+        return e instanceof UpstreamException.BreakerOpen open ? Long.toString(open.retryAfterSeconds()) : "5";
+    }
+
     static ApiException toApi(UpstreamException e) {
         Map<String, Object> details = e.status().isPresent()
                 ? Map.of("upstream_status", e.status().getAsInt()) : Map.of();
         return switch (e.kind()) {
+            case BREAKER_OPEN -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
+                                                  "The chat workflow is failing: calls are paused for a moment",
+                                                  Map.of("Retry-After", retryAfter(e)), details);
             case UNREACHABLE -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
                                                  "The chat workflow cannot be reached right now",
                                                  Map.of("Retry-After", "10"), details);

@@ -21,6 +21,7 @@ public final class MetricsService implements HttpService {
     private final ProxyMetrics metrics;
     private final IntSupplier activeStreams;
     private final JsonCodec json;
+    private final java.util.function.Supplier<String> breakerState;
 
     /**
      * Creates the service.
@@ -28,8 +29,11 @@ public final class MetricsService implements HttpService {
      * @param metrics the figures
      * @param activeStreams open streams now
      * @param json JSON codec
+     * @param breakerState state of the circuit breaker around n8n
      */
-    public MetricsService(ProxyMetrics metrics, IntSupplier activeStreams, JsonCodec json) {
+    public MetricsService(ProxyMetrics metrics, IntSupplier activeStreams, JsonCodec json,
+                          java.util.function.Supplier<String> breakerState) {
+        this.breakerState = breakerState;
         this.metrics = metrics;
         this.activeStreams = activeStreams;
         this.json = json;
@@ -56,6 +60,8 @@ public final class MetricsService implements HttpService {
         body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes(),
                                      "threats_by_rule", s.threatsByRule()));
         body.put("upstream", ordered("requests", s.upstreamRequests(), "errors", s.upstreamErrors(),
+                                     "circuit_breaker", breakerState.get(),
+                                     "bulkhead_rejections", s.bulkheadRejections(),
                                      "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
         body.put("sessions", ordered("created", s.sessionsCreated(), "invalid_tokens", s.invalidTokens(),
                                      "fingerprint_mismatches", s.fingerprintMismatches()));

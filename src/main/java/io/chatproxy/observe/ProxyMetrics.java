@@ -35,6 +35,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     private final Map<String, LongAdder> rejectedByScope = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> threatsByRule = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> bulkheadRejections = new ConcurrentHashMap<>();
     private final Map<MessageStatus, LongAdder> outcomes = new ConcurrentHashMap<>();
     private final Timer ttfb;
     private final Gauge<Integer> activeGauge;
@@ -78,6 +79,16 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     public void allowed() {
         allowed.increment();
         count("chat.ratelimit.allowed");
+    }
+
+    /**
+     * A bulkhead refused a request.
+     *
+     * @param group route group
+     */
+    public void bulkheadRejected(String group) {
+        bulkheadRejections.computeIfAbsent(group, g -> new LongAdder()).increment();
+        count("chat.bulkhead.rejected", Tag.create("route", group));
     }
 
     /** A rate-limit decision was made without Redis. */
@@ -143,7 +154,8 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
                             sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
                             outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
                                     e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
-                            millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum());
+                            millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum(),
+                            sums(bulkheadRejections));
     }
 
     @Override
@@ -189,12 +201,14 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      * @param ttfbP99 99th percentile time to first chunk, ms
      * @param threatsByRule messages that matched each threat rule
      * @param rateLimitFallbacks decisions made without Redis
+     * @param bulkheadRejections requests refused by a full bulkhead, by route group
      */
     public record Snapshot(int activeStreams, long totalStreams, long disconnects, long messages,
                            long sessionsCreated, long invalidTokens, long fingerprintMismatches, long allowed,
                            Map<String, Long> rejectedByScope, long upstreamRequests, Map<String, Long> upstreamErrors,
                            Map<String, Long> outcomes, double ttfbP50, double ttfbP99,
-                           Map<String, Long> threatsByRule, long rateLimitFallbacks) {
+                           Map<String, Long> threatsByRule, long rateLimitFallbacks,
+                           Map<String, Long> bulkheadRejections) {
         /** Requests refused in all scopes. */
         public long rejected() {
             return rejectedByScope.values().stream().mapToLong(Long::longValue).sum();

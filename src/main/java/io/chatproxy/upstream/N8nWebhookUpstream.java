@@ -117,8 +117,7 @@ public final class N8nWebhookUpstream implements Upstream {
                                              "n8n did not answer in time");
             }
             if (t instanceof ConnectException || t instanceof UnknownHostException) {
-                return new UpstreamException(UpstreamException.Kind.UNREACHABLE, OptionalInt.empty(),
-                                             "n8n unreachable: " + t.getMessage());
+                return new UpstreamException.Unreachable("n8n unreachable: " + t.getMessage());
             }
         }
         LOGGER.log(System.Logger.Level.WARNING, "n8n call failed", e);

@@ -5,7 +5,7 @@ import java.util.OptionalInt;
 /**
  * The upstream could not give an answer before streaming started.
  */
-public final class UpstreamException extends RuntimeException {
+public class UpstreamException extends RuntimeException {
     private final Kind kind;
     private final OptionalInt status;
 
@@ -43,6 +43,40 @@ public final class UpstreamException extends RuntimeException {
         /** 401/403: n8n refused the proxy's credentials. */
         CREDENTIALS_REFUSED,
         /** Any other error status. */
-        ERROR_STATUS
+        ERROR_STATUS,
+        /** Not called: the circuit breaker is open. */
+        BREAKER_OPEN
+    }
+
+    /** The circuit breaker is open: n8n was not called. */
+    public static final class BreakerOpen extends UpstreamException {
+        private final long retryAfterSeconds;
+
+        /**
+         * Creates the exception.
+         *
+         * @param retryAfterSeconds how long the breaker stays open
+         */
+        public BreakerOpen(long retryAfterSeconds) {
+            super(Kind.BREAKER_OPEN, OptionalInt.empty(), "circuit breaker open");
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** Seconds to wait before retrying. */
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** The connection was refused: nothing reached n8n, so the call may be retried. */
+    public static final class Unreachable extends UpstreamException {
+        /**
+         * Creates the exception.
+         *
+         * @param message description for logs
+         */
+        public Unreachable(String message) {
+            super(Kind.UNREACHABLE, OptionalInt.empty(), message);
+        }
     }
 }

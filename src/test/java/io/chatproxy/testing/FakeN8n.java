@@ -311,6 +311,12 @@ public final class FakeN8n implements AutoCloseable {
                     clientGone();
                     return false;
                 }
+                case HangAfter h -> {
+                    writeChunks(h.inner(), incoming.request(), in, out, close, h.chunks());
+                    in.awaitEof();  // n8n stalls mid-answer, connection left open
+                    clientGone();
+                    return false;
+                }
             }
         } catch (IOException e) {
             clientGone();
@@ -435,7 +441,7 @@ public final class FakeN8n implements AutoCloseable {
     }
 
     /** What the fake n8n answers; create one with the static factories. */
-    public sealed interface Reply permits Fixed, Streamed, CloseAfter, Hang {
+    public sealed interface Reply permits Fixed, Streamed, CloseAfter, Hang, HangAfter {
 
         /**
          * Replays a transcript of real n8n from the test resource {@code /n8n-transcripts/<fileName>}:
@@ -564,6 +570,21 @@ public final class FakeN8n implements AutoCloseable {
         }
 
         /**
+         * Like the streaming {@code inner} reply, but after {@code chunksBeforeHang} chunks it stops sending and
+         * keeps the connection open (n8n stalled mid-answer) until the client goes away.
+         *
+         * @param inner            a streaming reply
+         * @param chunksBeforeHang chunks to send first
+         * @return the reply
+         */
+        static Reply hangAfter(Reply inner, int chunksBeforeHang) {
+            if (!(inner instanceof Streamed s)) {
+                throw new IllegalArgumentException("hangAfter needs a streaming reply");
+            }
+            return new HangAfter(s, chunksBeforeHang);
+        }
+
+        /**
          * An endless AI Agent stream: a {@code begin} line, then {@code item} lines ({@code "tick <n> "})
          * every {@code delay} until the client goes away or the server is closed.
          *
@@ -601,6 +622,9 @@ public final class FakeN8n implements AutoCloseable {
     }
 
     private record Hang() implements Reply {
+    }
+
+    private record HangAfter(Streamed inner, int chunks) implements Reply {
     }
 
     private record Incoming(RecordedRequest request, boolean close) {

@@ -110,6 +110,11 @@ public final class TestApp implements AutoCloseable {
         return new Visitor(uri(), ORIGIN, "Mozilla/5.0 (TestBrowser " + UUID.randomUUID() + ")");
     }
 
+    /** Graceful shutdown as on SIGTERM: drain, stop, close. */
+    public void shutdown() {
+        Main.stop(app, server);
+    }
+
     @Override
     public void close() {
         server.stop();
