@@ -24,6 +24,8 @@ import io.chatproxy.upstream.N8nSettings;
  * @param name application name
  * @param debug development mode
  * @param logLevel root log level
+ * @param jsonLogs whether log lines are JSON objects
+ * @param logMessageContent whether visitor messages are logged (only ever true with debug)
  * @param host listen address
  * @param port listen port
  * @param database database
@@ -42,6 +44,8 @@ public record AppSettings(Config config,
                           String name,
                           boolean debug,
                           String logLevel,
+                          boolean jsonLogs,
+                          boolean logMessageContent,
                           String host,
                           int port,
                           DatabaseSettings database,
@@ -75,6 +79,8 @@ public record AppSettings(Config config,
                                r.string("app.name"),
                                debug,
                                level,
+                               logFormat(r),
+                               debug && r.bool("app.log-message-content"),
                                r.string("server.host"),
                                r.integer("server.port", 0, 65535),
                                DatabaseSettings.read(r),
@@ -88,6 +94,14 @@ public record AppSettings(Config config,
                                ThreatSettings.read(r),
                                r.integer("security.max-body-bytes", 1024, 1024 * 1024),
                                ResilienceSettings.read(r));
+    }
+
+    private static boolean logFormat(SettingsReader r) {
+        return switch (r.string("app.log-format").toLowerCase(java.util.Locale.ROOT)) {
+            case "text" -> false;
+            case "json" -> true;
+            default -> throw SettingsReader.invalid("app.log-format", "must be text or json");
+        };
     }
 
     /** Settings that may be shown in /health: nothing secret, no connection strings. */

@@ -114,11 +114,13 @@ public final class ChatProxy implements AutoCloseable {
                                                  security.sessionTtl(), clock, metrics, rateLimits, clientAddress);
         this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
                                            new MessageText(settings.streams().maxMessageLength()), messages, relay,
-                                           json, metrics, new ThreatDetector(), settings.threats());
+                                           json, metrics, new ThreatDetector(), settings.threats(),
+                                           settings.logMessageContent());
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                                                version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
         this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected);
+        metrics.breakerState(upstream::breakerLevel);
     }
 
     /**

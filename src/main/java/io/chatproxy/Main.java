@@ -10,6 +10,8 @@ import io.helidon.webserver.WebServer;
 
 import io.chatproxy.config.ConfigurationException;
 import io.chatproxy.config.SettingsSource;
+import io.chatproxy.observe.AccessLog;
+import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.observe.ObserveEndpoints;
 import io.chatproxy.web.DirectErrors;
 
@@ -36,8 +38,7 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Logger.getLogger("").setLevel(java.util.logging.Level.parse(
-                settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
+        configureLogging(settings);
         Services.set(Config.class, config);
         ChatProxy app = ChatProxy.create(settings);
         WebServer server = start(app);
@@ -45,6 +46,16 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, server), "chat-proxy-shutdown"));
         System.getLogger(Main.class.getName()).log(Level.INFO, "chat-proxy listening on http://"
                 + settings.host() + ":" + server.port());
+    }
+
+    private static void configureLogging(AppSettings settings) {
+        Logger root = Logger.getLogger("");
+        root.setLevel(java.util.logging.Level.parse(settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
+        if (settings.jsonLogs()) {
+            for (java.util.logging.Handler handler : root.getHandlers()) {
+                handler.setFormatter(new JsonLogFormatter());
+            }
+        }
     }
 
     /**
@@ -78,6 +89,7 @@ public final class Main {
                 .port(settings.port())
                 .shutdownHook(false)
                 .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining))
+                .addFeature(AccessLog.feature())
                 .directHandlers(DirectErrors.create())
                 .routing(app::routing)
                 .build()

@@ -31,6 +31,7 @@ import io.chatproxy.web.RequestIds;
 public final class ChatService implements HttpService {
     private static final System.Logger LOGGER = System.getLogger(ChatService.class.getName());
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SessionAuthenticator authenticator;
     private final RateLimitGuard rateLimits;
@@ -42,6 +43,7 @@ public final class ChatService implements HttpService {
     private final StreamEvents events;
     private final ThreatDetector threats;
     private final ThreatSettings threatSettings;
+    private final boolean logContent;
 
     /**
      * Creates the service.
@@ -56,10 +58,12 @@ public final class ChatService implements HttpService {
      * @param events counters
      * @param threats threat detection
      * @param threatSettings what to do with suspicious messages
+     * @param logContent whether to log message text (development only)
      */
     public ChatService(SessionAuthenticator authenticator, RateLimitGuard rateLimits, ClientAddress clientAddress,
                        MessageText messageText, MessageStore messages, AnswerRelay relay, JsonCodec json,
-                       StreamEvents events, ThreatDetector threats, ThreatSettings threatSettings) {
+                       StreamEvents events, ThreatDetector threats, ThreatSettings threatSettings,
+                       boolean logContent) {
         this.authenticator = authenticator;
         this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
@@ -70,6 +74,7 @@ public final class ChatService implements HttpService {
         this.events = events;
         this.threats = threats;
         this.threatSettings = threatSettings;
+        this.logContent = logContent;
     }
 
     @Override
@@ -85,6 +90,9 @@ public final class ChatService implements HttpService {
         String text = messageText.clean(JsonFields.requiredText(body, "message"));
         String pageUrl = io.chatproxy.session.SessionService.pageUrl(JsonFields.optionalText(body, "page_url"),
                                                                      session.origin());
+        if (logContent) {
+            LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);
+        }
         ThreatVerdict threat = inspect(text, session);
         rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
         Exchange exchange = messages.begin(session.id(), text);
@@ -93,7 +101,14 @@ public final class ChatService implements HttpService {
                                                        session.session().originDomain(), pageUrl,
                                                        exchange.userMessageId(), RequestIds.of(req),
                                                        threatSettings.action() == ThreatSettings.Action.FLAG
-                                                               ? threat : ThreatVerdict.NONE));
+                                                               ? threat : ThreatVerdict.NONE,
+                                                       traceparent(req)));
+    }
+
+    /** The caller's W3C trace context, passed on to n8n when it is well formed. */
+    private static String traceparent(ServerRequest req) {
+        return req.headers().first(io.helidon.http.HeaderNames.create("traceparent"))
+                .filter(v -> TRACEPARENT.matcher(v).matches()).orElse("");
     }
 
     private ThreatVerdict inspect(String text, AuthenticatedSession session) {

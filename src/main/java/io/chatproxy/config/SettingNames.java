@@ -27,6 +27,7 @@ final class SettingNames {
         m.put("APP_NAME", "app.name");
         m.put("DEBUG", "app.debug");
         m.put("LOG_LEVEL", "app.log-level");
+        m.put("LOG_FORMAT", "app.log-format");
         m.put("SERVER_HOST", "server.host");
         m.put("SERVER_PORT", "server.port");
         m.put("DATABASE_URL", "database.url");

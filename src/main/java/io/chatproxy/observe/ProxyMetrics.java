@@ -39,6 +39,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     private final Map<MessageStatus, LongAdder> outcomes = new ConcurrentHashMap<>();
     private final Timer ttfb;
     private final Gauge<Integer> activeGauge;
+    private Gauge<Integer> breakerGauge;
 
     /**
      * Creates the metrics.
@@ -79,6 +80,17 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     public void allowed() {
         allowed.increment();
         count("chat.ratelimit.allowed");
+    }
+
+    /**
+     * Publishes the circuit breaker's state as the gauge {@code chat.upstream.circuit_breaker.state}.
+     *
+     * @param level 0 closed, 1 half-open, 2 open
+     */
+    public void breakerState(java.util.function.IntSupplier level) {
+        registry.remove("chat.upstream.circuit_breaker.state", java.util.List.of());
+        breakerGauge = registry.getOrCreate(Gauge.builder("chat.upstream.circuit_breaker.state", level::getAsInt)
+                                                    .description("0 closed, 1 half-open, 2 open"));
     }
 
     /**
@@ -161,6 +173,9 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     @Override
     public void close() {
         registry.remove(activeGauge);
+        if (breakerGauge != null) {
+            registry.remove(breakerGauge);
+        }
     }
 
     private double millis(double quantile) {

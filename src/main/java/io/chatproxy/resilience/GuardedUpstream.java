@@ -67,6 +67,15 @@ public final class GuardedUpstream implements Upstream {
         return breaker.state().name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The breaker's state as a number for a gauge: 0 closed, 1 half-open, 2 open. */
+    public int breakerLevel() {
+        return switch (breaker.state()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+        };
+    }
+
     /** Seconds a caller should wait while the breaker is open. */
     public long retryAfterSeconds() {
         return openSeconds;

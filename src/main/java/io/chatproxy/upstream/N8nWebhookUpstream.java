@@ -70,6 +70,9 @@ public final class N8nWebhookUpstream implements Upstream {
                     .header(HeaderNames.AUTHORIZATION, "Bearer " + token)
                     .header(HeaderNames.create("X-Request-Id"), request.requestId());
             settings.apiKey().ifPresent(key -> call.header(HeaderNames.create("X-N8N-API-KEY"), key));
+            if (!request.traceparent().isEmpty()) {
+                call.header(HeaderNames.create("traceparent"), request.traceparent());
+            }
             response = call.submit(body);
         } catch (RuntimeException e) {
             throw connectFailure(e);

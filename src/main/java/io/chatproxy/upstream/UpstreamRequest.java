@@ -13,6 +13,7 @@ import io.chatproxy.security.ThreatVerdict;
  * @param messageId id of the stored user message
  * @param requestId id of the HTTP request, for correlating logs
  * @param threat threat-detection verdict to pass along (NONE when not flagged)
+ * @param traceparent the caller's W3C trace context, or empty
  */
 public record UpstreamRequest(String sessionId,
                               String origin,
@@ -21,5 +22,6 @@ public record UpstreamRequest(String sessionId,
                               String pageUrl,
                               String messageId,
                               String requestId,
-                              ThreatVerdict threat) {
+                              ThreatVerdict threat,
+                              String traceparent) {
 }

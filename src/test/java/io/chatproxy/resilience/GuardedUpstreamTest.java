@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class GuardedUpstreamTest {
     private static final UpstreamRequest REQUEST = new UpstreamRequest("s", "https://a.example", "hi", "a.example", "",
-                                                                       "m", "r", ThreatVerdict.NONE);
+                                                                       "m", "r", ThreatVerdict.NONE, "");
 
     @TempDir
     Path dir;
