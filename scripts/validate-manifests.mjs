@@ -13,8 +13,8 @@
 //      which the OpenAPI schemas alone would accept silently - the same thing "kubectl --validate=strict" and
 //      "kubeconform -strict" report;
 //   3. references between the objects (selectors, ports, Service/ConfigMap/Secret/HPA targets), the shutdown timing,
-//      that secret.example.yaml holds only placeholders and stays out of the kustomization, and that k8s/app.yaml
-//      has exactly the keys of ../app.yaml.
+//      that secret.example.yaml holds only placeholders and stays out of the kustomization, and that every key of
+//      k8s/app.yaml (production overrides) exists in ../app.yaml.
 // Exit code: 0 when everything is valid, 1 on any finding, 2 on a usage or set-up error.
 
 import { readFileSync, existsSync, statSync } from "node:fs";
@@ -510,9 +510,10 @@ function crossChecks(entries, context, appYaml, secretNames) {
     const sleepCmd = podContainers(w).map((c) => c.lifecycle?.preStop?.exec?.command).find(Boolean);
     const sleepSecs = sleepCmd ? Number(String(sleepCmd.join(" ")).match(/sleep\s+(\d+)/)?.[1] || 0)
       : Number(podContainers(w).map((c) => c.lifecycle?.preStop?.sleep?.seconds).find(Boolean) || 0);
-    const drain = appYaml ? isoSeconds(appYaml?.server?.["shutdown-grace-period"]) : null;
+    const drain = appYaml ? (isoSeconds(appYaml?.resilience?.["drain-timeout"]) ?? 0)
+        + (isoSeconds(appYaml?.server?.["shutdown-grace-period"]) ?? 0) : null;
     if (drain !== null && sleepSecs + drain >= grace) {
-      problem(at(w), `terminationGracePeriodSeconds ${grace} must exceed preStop sleep ${sleepSecs} s + server.shutdown-grace-period ${drain} s`);
+      problem(at(w), `terminationGracePeriodSeconds ${grace} must exceed preStop sleep ${sleepSecs} s + resilience.drain-timeout + server.shutdown-grace-period (${drain} s)`);
     }
   }
 
@@ -604,9 +605,8 @@ if (existsSync(appYamlFile)) {
     const rootDoc = loadDocuments(rootAppYamlFile)[0]?.value ?? {};
     const mine = new Set(keyPaths(k8sAppYaml));
     const theirs = new Set(keyPaths(rootDoc));
-    const missing = [...theirs].filter((k) => !mine.has(k));
+    // k8s/app.yaml only overrides: the jar carries ../app.yaml as defaults, so every key here must exist there.
     const extra = [...mine].filter((k) => !theirs.has(k));
-    if (missing.length) problem(rel(appYamlFile), `lacks keys that ../app.yaml has: ${missing.join(", ")} (copy them over)`);
     if (extra.length) problem(rel(appYamlFile), `has keys that ../app.yaml lacks: ${extra.join(", ")} (renamed or removed there?)`);
   }
 }

@@ -112,7 +112,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     @Override
     public void rejected(String scope) {
         rejectedByScope.computeIfAbsent(scope, s -> new LongAdder()).increment();
-        count("chat.ratelimit.rejected", Tag.create("scope", scope));
+        count("chat.ratelimit.rejected", Tag.create("limit", scope));
     }
 
     @Override
