@@ -15,6 +15,9 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 
 import io.chatproxy.chat.ActiveStreams;
+import io.chatproxy.chat.AnswerJournal;
+import io.chatproxy.chat.LocalAnswerJournal;
+import io.chatproxy.chat.RedisAnswerJournal;
 import io.chatproxy.chat.AnswerRelay;
 import io.chatproxy.chat.ChatService;
 import io.chatproxy.chat.MessageStore;
@@ -109,13 +112,17 @@ public final class ChatProxy implements AutoCloseable {
         RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
         ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
         MessageStore messages = new MessageStore(database, clock);
-        AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams);
+        AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
+                        r, settings.streams().resumeTtl(), settings.streams().lease()))
+                .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(), clock));
+        AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
+                                            journal);
         this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
                                                  security.sessionTtl(), clock, metrics, rateLimits, clientAddress);
         this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
                                            new MessageText(settings.streams().maxMessageLength()), messages, relay,
                                            json, metrics, new ThreatDetector(), settings.threats(),
-                                           settings.logMessageContent());
+                                           settings.logMessageContent(), journal, settings.streams());
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                                                version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);

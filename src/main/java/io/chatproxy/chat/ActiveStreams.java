@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ActiveStreams {
     private final Set<RelayedAnswer> open = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, Integer> background = new ConcurrentHashMap<>();
 
     void add(RelayedAnswer answer) {
         open.add(answer);
@@ -15,6 +16,27 @@ public final class ActiveStreams {
 
     void remove(RelayedAnswer answer) {
         open.remove(answer);
+    }
+
+    /**
+     * Lets one more answer of a session continue without its client, within the cap.
+     *
+     * @param sessionId session
+     * @param cap most background answers per session
+     * @return whether it may continue
+     */
+    boolean tryBackground(String sessionId, int cap) {
+        boolean[] allowed = {false};
+        background.compute(sessionId, (id, n) -> {
+            int count = n == null ? 0 : n;
+            allowed[0] = count < cap;
+            return allowed[0] ? count + 1 : (count == 0 ? null : count);
+        });
+        return allowed[0];
+    }
+
+    void releaseBackground(String sessionId) {
+        background.computeIfPresent(sessionId, (id, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Number of open streams. */

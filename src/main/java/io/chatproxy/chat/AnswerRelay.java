@@ -1,9 +1,6 @@
 package io.chatproxy.chat;
 
 import java.lang.System.Logger.Level;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -17,9 +14,9 @@ import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 
 /**
- * Relays an upstream answer to the browser as Server-Sent Events the moment each piece arrives, and stores the answer
- * with how it ended. Events: {@code start}, {@code chunk} (id {@code <message_id>:<seq>}), then {@code end} or
- * {@code error}; {@code : ping} comments in between.
+ * Relays an upstream answer to the client the moment each piece arrives, journals every piece so the answer can be
+ * resumed, and stores the answer with how it ended. When the client leaves and background answers are allowed, the
+ * answer is read to its end anyway (and stored complete); otherwise the upstream is closed at once.
  */
 public final class AnswerRelay {
     private static final System.Logger LOGGER = System.getLogger(AnswerRelay.class.getName());
@@ -30,6 +27,7 @@ public final class AnswerRelay {
     private final StreamSettings settings;
     private final StreamEvents events;
     private final ActiveStreams active;
+    private final AnswerJournal journal;
 
     /**
      * Creates the relay.
@@ -37,130 +35,192 @@ public final class AnswerRelay {
      * @param upstream where answers come from
      * @param messages message store
      * @param json JSON codec
-     * @param settings stream timing
+     * @param settings stream timing and background-answer rules
      * @param events counters
      * @param active registry of open streams
+     * @param journal where chunks are kept for resuming
      */
     public AnswerRelay(Upstream upstream, MessageStore messages, JsonCodec json, StreamSettings settings,
-                       StreamEvents events, ActiveStreams active) {
+                       StreamEvents events, ActiveStreams active, AnswerJournal journal) {
         this.upstream = upstream;
         this.messages = messages;
         this.json = json;
         this.settings = settings;
         this.events = events;
         this.active = active;
+        this.journal = journal;
+    }
+
+    /** Wire formats a streamed answer can be sent in. */
+    public enum Format {
+        /** Server-Sent Events (our widget). */
+        SSE,
+        /** n8n's NDJSON stream (the {@code @n8n/chat} widget). */
+        NDJSON
     }
 
     /**
-     * Calls the upstream and relays its answer.
+     * Calls the upstream and streams its answer.
      *
      * @param res response to stream to
      * @param exchange the stored message and answer placeholder
      * @param request what to send upstream
+     * @param format wire format
      * @throws ApiException 502/503/504 when the answer cannot start; the answer is then stored as an error
      */
-    public void relay(ServerResponse res, Exchange exchange, UpstreamRequest request) {
+    public void stream(ServerResponse res, Exchange exchange, UpstreamRequest request, Format format) {
         long calledAt = System.nanoTime();
-        AnswerStream answer;
+        AnswerStream answer = open(exchange, request);
+        res.status(Status.OK_200);
+        try (AnswerWriter writer = format == Format.SSE ? new SseWriter(res, json) : new NdjsonWriter(res, json)) {
+            run(answer, writer, exchange, request.sessionId(), calledAt);
+        }
+    }
+
+    /**
+     * Calls the upstream and waits for the whole answer.
+     *
+     * @param exchange the stored message and answer placeholder
+     * @param request what to send upstream
+     * @return the text, or the failure
+     */
+    public Buffered whole(Exchange exchange, UpstreamRequest request) {
+        long calledAt = System.nanoTime();
+        AnswerStream answer = open(exchange, request);
+        BufferedWriter writer = new BufferedWriter();
+        run(answer, writer, exchange, request.sessionId(), calledAt);
+        return new Buffered(writer.text(), writer.failure());
+    }
+
+    /**
+     * A whole answer.
+     *
+     * @param text what arrived
+     * @param failure why it is incomplete, if it is
+     */
+    public record Buffered(String text, java.util.Optional<String> failure) {
+    }
+
+    private AnswerStream open(Exchange exchange, UpstreamRequest request) {
         try {
-            answer = upstream.open(request);
+            return upstream.open(request);
         } catch (UpstreamException e) {
             messages.finish(exchange.answerId(), "", MessageStatus.ERROR);
             ApiException error = UpstreamErrors.toApi(e);
             events.upstreamFailed(error.code());
             throw error;
         }
-        res.status(Status.OK_200);
-        StringBuilder content = new StringBuilder();
-        Outcome outcome = new Outcome(MessageStatus.PARTIAL, 0);
+    }
+
+    private void run(AnswerStream answer, AnswerWriter writer, Exchange exchange, String sessionId, long calledAt) {
+        String id = exchange.answerId();
+        Pump pump = new Pump(id, writer, calledAt);
         events.streamStarted();
-        try (answer; SseStream emitter = new SseStream(res)) {
-            RelayedAnswer watched = new RelayedAnswer(answer, emitter, settings);
-            active.add(watched);
-            try {
-                watched.start();
-                emit(emitter, "start", null, Map.of("message_id", exchange.answerId(),
-                                                    "session_id", request.sessionId()));
-                outcome = pump(answer, emitter, watched, exchange, content, calledAt);
-            } finally {
-                watched.finish();
-                active.remove(watched);
-            }
+        journal.begin(id);
+        RelayedAnswer watched = new RelayedAnswer(answer, writer, settings, () -> journal.renew(id),
+                                                  () -> detach(sessionId));
+        active.add(watched);
+        try (answer) {
+            watched.start();
+            writer.start(id, sessionId);
+            pump.run(answer, watched);
         } catch (RuntimeException e) {
-            LOGGER.log(Level.WARNING, "Stream " + exchange.answerId() + " failed", e);
+            LOGGER.log(Level.WARNING, "Answer " + id + " failed", e);
         } finally {
-            store(exchange, content, outcome.status());
-            events.streamEnded(outcome.status(), outcome.chunks());
+            watched.finish();
+            active.remove(watched);
+            if (watched.detached()) {
+                active.releaseBackground(sessionId);
+            }
+            if (pump.ending == null) {
+                pump.ending = new AnswerJournal.Ending("upstream_lost", "The answer was interrupted");
+            }
+            journal.finish(id, pump.seq, pump.ending);
+            store(id, pump.content.toString(), pump.status);
+            events.streamEnded(pump.status, pump.seq);
         }
     }
 
-    private Outcome pump(AnswerStream answer, SseStream emitter, RelayedAnswer watched, Exchange exchange,
-                         StringBuilder content, long calledAt) {
-        int seq = 0;
-        while (true) {
-            Optional<AnswerEvent> next = answer.next();
-            String aborted = watched.abortReason();
-            if (aborted != null || emitter.gone()) {
-                return abortedOutcome(aborted == null ? "client_gone" : aborted, emitter, content, seq);
-            }
-            if (next.isEmpty()) {
-                emit(emitter, "end", null, Map.of("message_id", exchange.answerId(), "finish_reason", "stop"));
-                return new Outcome(MessageStatus.COMPLETE, seq);
-            }
-            switch (next.get()) {
-                case AnswerEvent.Text text -> {
-                    if (seq == 0) {
-                        events.firstChunk(System.nanoTime() - calledAt);
-                    }
-                    watched.activity();
-                    seq++;
-                    content.append(text.content());
-                    if (!emit(emitter, "chunk", exchange.answerId() + ":" + seq,
-                              Map.of("content", text.content()))) {
-                        return abortedOutcome("client_gone", emitter, content, seq);
-                    }
-                }
-                case AnswerEvent.Failure failure -> {
-                    events.upstreamFailed(failure.code());
-                    emit(emitter, "error", null, error(failure.code(), failure.message()));
-                    return new Outcome(content.isEmpty() ? MessageStatus.ERROR : MessageStatus.PARTIAL, seq);
-                }
-            }
-        }
+    private boolean detach(String sessionId) {
+        events.clientDisconnected();
+        return settings.continueOnDisconnect() && active.tryBackground(sessionId, settings.maxBackgroundPerSession());
     }
 
-    private Outcome abortedOutcome(String reason, SseStream emitter, StringBuilder content, int seq) {
-        switch (reason) {
-            case "client_gone" -> events.clientDisconnected();
-            case "upstream_timeout" -> {
-                events.upstreamFailed(reason);
-                emit(emitter, "error", null, error(reason, "The workflow took too long to answer"));
-            }
-            default -> emit(emitter, "error", null, error(reason, "The server is restarting: please retry"));
-        }
-        return new Outcome(content.isEmpty() && !reason.equals("client_gone") ? MessageStatus.ERROR
-                                   : MessageStatus.PARTIAL, seq);
-    }
-
-    private void store(Exchange exchange, StringBuilder content, MessageStatus status) {
+    private void store(String answerId, String content, MessageStatus status) {
         try {
-            messages.finish(exchange.answerId(), content.toString(), status);
+            messages.finish(answerId, content, status);
         } catch (RuntimeException e) {
-            LOGGER.log(Level.ERROR, "Could not store answer " + exchange.answerId() + " (" + status.text() + ")", e);
+            LOGGER.log(Level.ERROR, "Could not store answer " + answerId + " (" + status.text() + ")", e);
         }
     }
 
-    private boolean emit(SseStream stream, String name, String id, Map<String, ?> data) {
-        return stream.event(name, id, json.write(data));
-    }
+    /** The reading loop of one answer and what it collected. */
+    private final class Pump {
+        private final String id;
+        private final AnswerWriter writer;
+        private final long calledAt;
+        private final StringBuilder content = new StringBuilder();
+        private MessageStatus status = MessageStatus.PARTIAL;
+        private AnswerJournal.Ending ending;
+        private int seq;
 
-    private static Map<String, String> error(String code, String message) {
-        Map<String, String> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message);
-        return error;
-    }
+        private Pump(String id, AnswerWriter writer, long calledAt) {
+            this.id = id;
+            this.writer = writer;
+            this.calledAt = calledAt;
+        }
 
-    private record Outcome(MessageStatus status, int chunks) {
+        void run(AnswerStream answer, RelayedAnswer watched) {
+            while (true) {
+                java.util.Optional<AnswerEvent> next = answer.next();
+                String aborted = watched.abortReason();
+                if (aborted != null) {
+                    aborted(aborted);
+                    return;
+                }
+                if (next.isEmpty()) {
+                    writer.end(id);
+                    ending = AnswerJournal.Ending.END;
+                    status = MessageStatus.COMPLETE;
+                    return;
+                }
+                switch (next.get()) {
+                    case AnswerEvent.Text text -> {
+                        if (seq == 0) {
+                            events.firstChunk(System.nanoTime() - calledAt);
+                        }
+                        watched.activity();
+                        seq++;
+                        content.append(text.content());
+                        journal.append(id, seq, text.content());
+                        if (!watched.detached() && !writer.chunk(id, seq, text.content()) && !watched.clientGone()) {
+                            aborted("client_gone");
+                            return;
+                        }
+                    }
+                    case AnswerEvent.Failure failure -> {
+                        events.upstreamFailed(failure.code());
+                        writer.error(failure.code(), failure.message());
+                        ending = new AnswerJournal.Ending(failure.code(), failure.message());
+                        status = content.isEmpty() ? MessageStatus.ERROR : MessageStatus.PARTIAL;
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void aborted(String reason) {
+            String message = switch (reason) {
+                case "upstream_timeout" -> "The workflow took too long to answer";
+                case "server_shutdown" -> "The server is restarting: please retry";
+                default -> "The visitor left before the answer ended";
+            };
+            if (!reason.equals("client_gone")) {
+                events.upstreamFailed(reason);
+                writer.error(reason, message);
+            }
+            ending = new AnswerJournal.Ending(reason, message);
+            status = content.isEmpty() && !reason.equals("client_gone") ? MessageStatus.ERROR : MessageStatus.PARTIAL;
+        }
     }
 }

@@ -31,6 +31,7 @@ import io.chatproxy.web.RequestIds;
 public final class ChatService implements HttpService {
     private static final System.Logger LOGGER = System.getLogger(ChatService.class.getName());
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern MESSAGE_ID = Pattern.compile("[0-9a-f-]{36}");
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private final SessionAuthenticator authenticator;
@@ -44,6 +45,7 @@ public final class ChatService implements HttpService {
     private final ThreatDetector threats;
     private final ThreatSettings threatSettings;
     private final boolean logContent;
+    private final AnswerResumer resumer;
 
     /**
      * Creates the service.
@@ -59,11 +61,13 @@ public final class ChatService implements HttpService {
      * @param threats threat detection
      * @param threatSettings what to do with suspicious messages
      * @param logContent whether to log message text (development only)
+     * @param journal chunks of answers in flight, for resuming
+     * @param settings stream timing
      */
     public ChatService(SessionAuthenticator authenticator, RateLimitGuard rateLimits, ClientAddress clientAddress,
                        MessageText messageText, MessageStore messages, AnswerRelay relay, JsonCodec json,
                        StreamEvents events, ThreatDetector threats, ThreatSettings threatSettings,
-                       boolean logContent) {
+                       boolean logContent, AnswerJournal journal, StreamSettings settings) {
         this.authenticator = authenticator;
         this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
@@ -75,12 +79,14 @@ public final class ChatService implements HttpService {
         this.threats = threats;
         this.threatSettings = threatSettings;
         this.logContent = logContent;
+        this.resumer = new AnswerResumer(messages, journal, json, settings);
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.post("/message", this::send)
                 .post("/stream", this::send)
+                .get("/stream/{messageId}", this::resume)
                 .get("/history/{sessionId}", this::history);
     }
 
@@ -97,12 +103,12 @@ public final class ChatService implements HttpService {
         rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
         Exchange exchange = messages.begin(session.id(), text);
         events.messageReceived();
-        relay.relay(res, exchange, new UpstreamRequest(session.id(), session.origin(), text,
+        relay.stream(res, exchange, new UpstreamRequest(session.id(), session.origin(), text,
                                                        session.session().originDomain(), pageUrl,
                                                        exchange.userMessageId(), RequestIds.of(req),
                                                        threatSettings.action() == ThreatSettings.Action.FLAG
                                                                ? threat : ThreatVerdict.NONE,
-                                                       traceparent(req)));
+                                                       traceparent(req)), AnswerRelay.Format.SSE);
     }
 
     /** The caller's W3C trace context, passed on to n8n when it is well formed. */
@@ -125,6 +131,15 @@ public final class ChatService implements HttpService {
                                    Map.of("rules", verdict.rules()));
         }
         return verdict;
+    }
+
+    private void resume(ServerRequest req, ServerResponse res) {
+        AuthenticatedSession session = authenticator.authenticate(req, res, false);
+        String messageId = req.path().pathParameters().get("messageId");
+        if (!MESSAGE_ID.matcher(messageId).matches()) {
+            throw ApiException.notFound("not_found", "No such answer");
+        }
+        resumer.resume(req, res, session, messageId);
     }
 
     private void history(ServerRequest req, ServerResponse res) {

@@ -3,6 +3,8 @@ package io.chatproxy.chat;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -72,6 +74,17 @@ public final class MessageStore {
         db.call(() -> db.client().execute().createNamedUpdate("finish-message")
                 .addParam("content", content).addParam("status", status.text())
                 .addParam("now", DbTime.of(clock.instant())).addParam("id", answerId).execute());
+    }
+
+    /**
+     * One message with the session it belongs to.
+     *
+     * @param id message id
+     * @return the session id and the message
+     */
+    public Optional<Map.Entry<String, StoredMessage>> find(String id) {
+        return db.call(() -> db.client().execute().createNamedGet("select-message").addParam("id", id).execute())
+                .map(row -> Map.entry(row.column("session_id").get(String.class), message(row)));
     }
 
     /** A session's messages, oldest first. */

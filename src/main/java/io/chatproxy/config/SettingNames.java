@@ -43,6 +43,8 @@ final class SettingNames {
         m.put("TRUSTED_PROXIES", "security.trusted-proxies");
         m.put("N8N_WEBHOOK_URL", "n8n.webhook-url");
         m.put("N8N_API_KEY", "n8n.api-key");
+        m.put("N8N_AUTH_HEADER_NAME", "n8n.header-auth.name");
+        m.put("N8N_AUTH_HEADER_VALUE", "n8n.header-auth.value");
         m.put("RATE_LIMIT_PER_MINUTE", "rate-limit.per-minute");
         m.put("RATE_LIMIT_PER_HOUR", "rate-limit.per-hour");
         m.put("SESSION_COOKIE_NAME", "session.cookie-name");

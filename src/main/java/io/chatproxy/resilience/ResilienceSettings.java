@@ -16,7 +16,6 @@ import io.chatproxy.config.SettingsReader;
  * @param breakerSuccessThreshold successful trial calls that close it again
  * @param connectRetryDelay pause before the single retry of a refused connection
  * @param drainTimeout how long open streams may finish after SIGTERM
- * @param continueOnDisconnect whether an answer keeps being read from n8n after the browser left
  */
 public record ResilienceSettings(BulkheadSize chat,
                                  BulkheadSize session,
@@ -26,8 +25,7 @@ public record ResilienceSettings(BulkheadSize chat,
                                  Duration breakerDelay,
                                  int breakerSuccessThreshold,
                                  Duration connectRetryDelay,
-                                 Duration drainTimeout,
-                                 boolean continueOnDisconnect) {
+                                 Duration drainTimeout) {
     /**
      * Reads the settings.
      *
@@ -41,8 +39,7 @@ public record ResilienceSettings(BulkheadSize chat,
                                       r.duration("resilience.circuit-breaker.delay"),
                                       r.integer("resilience.circuit-breaker.success-threshold", 1, 1000),
                                       r.duration("resilience.connect-retry-delay"),
-                                      r.duration("resilience.drain-timeout"),
-                                      r.bool("resilience.continue-on-disconnect"));
+                                      r.duration("resilience.drain-timeout"));
     }
 
     private static BulkheadSize size(SettingsReader r, String group) {

@@ -2,6 +2,7 @@ package io.chatproxy.upstream;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import io.chatproxy.config.SettingsReader;
@@ -17,6 +18,8 @@ import io.chatproxy.config.SettingsReader;
  * @param idleTimeout longest silence between lines once the answer has started
  * @param maxAnswerChars an answer is cut (and ends with an error) beyond this
  * @param maxLineBytes longest single line accepted from n8n
+ * @param jwtAuth whether to send the Bearer JWT
+ * @param authHeader a header to send for n8n's Header Auth (name and value), if configured
  */
 public record N8nSettings(Optional<URI> webhookUrl,
                           Optional<String> apiKey,
@@ -25,7 +28,9 @@ public record N8nSettings(Optional<URI> webhookUrl,
                           Duration firstByteTimeout,
                           Duration idleTimeout,
                           int maxAnswerChars,
-                          int maxLineBytes) {
+                          int maxLineBytes,
+                          boolean jwtAuth,
+                          Optional<Map.Entry<String, String>> authHeader) {
     /**
      * Reads the settings.
      *
@@ -47,6 +52,20 @@ public record N8nSettings(Optional<URI> webhookUrl,
                                r.duration("n8n.first-byte-timeout"),
                                r.duration("n8n.idle-timeout"),
                                maxAnswer,
-                               Math.max(64 * 1024, maxAnswer * 4 + 4096));
+                               Math.max(64 * 1024, maxAnswer * 4 + 4096),
+                               r.bool("n8n.jwt-auth"),
+                               authHeader(r));
+    }
+
+    private static Optional<Map.Entry<String, String>> authHeader(SettingsReader r) {
+        Optional<String> name = r.optionalString("n8n.header-auth.name");
+        Optional<String> value = r.optionalString("n8n.header-auth.value");
+        if (name.isPresent() != value.isPresent()) {
+            throw SettingsReader.invalid("n8n.header-auth.value", "and N8N_AUTH_HEADER_NAME must be set together");
+        }
+        if (name.isPresent() && !name.get().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            throw SettingsReader.invalid("n8n.header-auth.name", "is not a valid header name");
+        }
+        return name.map(n -> Map.entry(n, value.get()));
     }
 }

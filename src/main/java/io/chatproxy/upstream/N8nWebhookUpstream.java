@@ -59,16 +59,19 @@ public final class N8nWebhookUpstream implements Upstream {
     @Override
     public AnswerStream open(UpstreamRequest request) {
         byte[] body = body(request);
-        String token = tokens.sign(request.sessionId(), settings.tokenTtl(), Map.of("origin", request.origin()),
-                                   Optional.of(UUID.randomUUID().toString()));
         HttpClientResponse response;
         try {
             var call = client.post()
                     .uri(webhook)
                     .header(HeaderNames.CONTENT_TYPE, "application/json")
                     .header(HeaderNames.ACCEPT, "application/json, application/x-ndjson")
-                    .header(HeaderNames.AUTHORIZATION, "Bearer " + token)
                     .header(HeaderNames.create("X-Request-Id"), request.requestId());
+            if (settings.jwtAuth()) {
+                call.header(HeaderNames.AUTHORIZATION, "Bearer " + tokens.sign(
+                        request.sessionId(), settings.tokenTtl(), Map.of("origin", request.origin()),
+                        Optional.of(UUID.randomUUID().toString())));
+            }
+            settings.authHeader().ifPresent(h -> call.header(HeaderNames.create(h.getKey()), h.getValue()));
             settings.apiKey().ifPresent(key -> call.header(HeaderNames.create("X-N8N-API-KEY"), key));
             if (!request.traceparent().isEmpty()) {
                 call.header(HeaderNames.create("traceparent"), request.traceparent());

@@ -1,0 +1,113 @@
+package io.chatproxy.chat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.session.AuthenticatedSession;
+import io.chatproxy.web.ApiException;
+import io.chatproxy.web.JsonCodec;
+
+/**
+ * {@code GET /api/v1/chat/stream/{message_id}}: replays an answer's chunks after the client's {@code Last-Event-ID}
+ * and then follows it live until it ends, from any replica. An answer whose journal has expired is replayed from the
+ * database as one chunk that replaces what the client shows. An answer whose relaying replica died (its lease lapsed
+ * without an ending) ends with {@code upstream_lost}, and the partial answer is stored by whoever notices first.
+ */
+final class AnswerResumer {
+    private final MessageStore messages;
+    private final AnswerJournal journal;
+    private final JsonCodec json;
+    private final StreamSettings settings;
+
+    AnswerResumer(MessageStore messages, AnswerJournal journal, JsonCodec json, StreamSettings settings) {
+        this.messages = messages;
+        this.journal = journal;
+        this.json = json;
+        this.settings = settings;
+    }
+
+    void resume(ServerRequest req, ServerResponse res, AuthenticatedSession session, String messageId) {
+        Map.Entry<String, StoredMessage> owned = messages.find(messageId)
+                .filter(m -> m.getKey().equals(session.id()) && m.getValue().role().equals("assistant"))
+                .orElseThrow(() -> ApiException.notFound("not_found", "No such answer"));
+        int after = lastEventSeq(req, messageId);
+        res.status(Status.OK_200);
+        try (SseWriter writer = new SseWriter(res, json)) {
+            writer.start(messageId, session.id());
+            follow(writer, messageId, owned.getValue(), after);
+        }
+    }
+
+    private void follow(SseWriter writer, String messageId, StoredMessage stored, int after) {
+        int seq = after;
+        long nextBeat = System.nanoTime() + settings.heartbeat().toNanos();
+        while (!writer.gone()) {
+            AnswerJournal.Replay replay = journal.read(messageId, seq, Duration.ofMillis(500));
+            if (!replay.known()) {
+                fromDatabase(writer, messageId, stored);
+                return;
+            }
+            for (AnswerJournal.Chunk chunk : replay.chunks()) {
+                writer.chunk(messageId, chunk.seq(), chunk.text());
+                seq = chunk.seq();
+            }
+            if (replay.ending().isPresent()) {
+                AnswerJournal.Ending ending = replay.ending().get();
+                if (ending.normal()) {
+                    writer.end(messageId);
+                } else {
+                    writer.error(ending.code(), ending.message());
+                }
+                return;
+            }
+            if (!replay.producerAlive() && replay.chunks().isEmpty()) {
+                lost(writer, messageId);
+                return;
+            }
+            if (System.nanoTime() - nextBeat >= 0) {
+                writer.heartbeat();
+                nextBeat = System.nanoTime() + settings.heartbeat().toNanos();
+            }
+        }
+    }
+
+    /** The journal no longer (or never) held the answer: the database has the final word. */
+    private void fromDatabase(SseWriter writer, String messageId, StoredMessage stored) {
+        StoredMessage current = messages.find(messageId).map(Map.Entry::getValue).orElse(stored);
+        if (current.status().equals(MessageStatus.STREAMING.text())) {
+            lost(writer, messageId);
+            return;
+        }
+        if (!current.content().isEmpty()) {
+            writer.snapshot(messageId, current.content());
+        }
+        if (current.status().equals(MessageStatus.COMPLETE.text())) {
+            writer.end(messageId);
+        } else {
+            writer.error("answer_" + current.status(), "The answer ended early");
+        }
+    }
+
+    private void lost(SseWriter writer, String messageId) {
+        List<String> chunks = journal.chunks(messageId);
+        messages.finish(messageId, String.join("", chunks), MessageStatus.PARTIAL);
+        writer.error("upstream_lost", "The server relaying this answer went away");
+    }
+
+    /** The sequence in {@code Last-Event-ID: <message_id>:<seq>} (header, or {@code last_event_id} query). */
+    private static int lastEventSeq(ServerRequest req, String messageId) {
+        Optional<String> raw = req.headers().first(HeaderNames.create("Last-Event-ID"))
+                .or(() -> req.query().first("last_event_id").asOptional());
+        return raw.map(v -> v.startsWith(messageId + ":") ? v.substring(messageId.length() + 1) : v)
+                .filter(v -> v.matches("\\d{1,9}"))
+                .map(Integer::parseInt)
+                .orElse(0);
+    }
+}

@@ -1,0 +1,64 @@
+package io.chatproxy.chat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.web.JsonCodec;
+
+/**
+ * n8n's own streaming format, for the {@code @n8n/chat} widget: one JSON object per line, {@code begin}, one
+ * {@code item} per chunk, then {@code end}; an {@code error} line on failure; {@code keepalive} lines while idle.
+ */
+final class NdjsonWriter extends StreamingWriter {
+    private final JsonCodec json;
+
+    NdjsonWriter(ServerResponse res, JsonCodec json) {
+        super(prepare(res));
+        this.json = json;
+    }
+
+    private static ServerResponse prepare(ServerResponse res) {
+        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+        res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
+        res.headers().set(HeaderNames.create("X-Accel-Buffering"), "no");
+        return res;
+    }
+
+    @Override
+    public boolean start(String messageId, String sessionId) {
+        return line("begin", null, messageId);
+    }
+
+    @Override
+    public boolean chunk(String messageId, int seq, String text) {
+        return line("item", text, messageId);
+    }
+
+    @Override
+    public boolean end(String messageId) {
+        return line("end", null, messageId);
+    }
+
+    @Override
+    public boolean error(String code, String message) {
+        return line("error", message, "proxy");
+    }
+
+    @Override
+    public boolean heartbeat() {
+        return write("{\"type\":\"keepalive\"}\n");
+    }
+
+    private boolean line(String type, String content, String nodeId) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("type", type);
+        if (content != null) {
+            line.put("content", content);
+        }
+        line.put("metadata", Map.of("nodeId", nodeId, "nodeName", "chat-proxy"));
+        return write(json.write(line) + "\n");
+    }
+}
