@@ -38,6 +38,11 @@ public final class Visitor {
         this.userAgent = userAgent;
     }
 
+    /** A browser like {@code template} (same User-Agent and Origin, no cookie) talking to the given server. */
+    public static Visitor against(URI base, Visitor template) {
+        return new Visitor(base, template.origin, template.userAgent);
+    }
+
     /** The same browser (cookie, User-Agent, Origin) talking to another server, e.g. another replica. */
     public Visitor at(URI otherBase) {
         Visitor copy = new Visitor(otherBase, origin, userAgent);
@@ -112,6 +117,23 @@ public final class Visitor {
                                                       HttpResponse.BodyHandlers.ofInputStream());
             remember(res);
             return res;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Resumes an answer after the given event id (null: from the start); read the body with {@link SseReader}. */
+    public HttpResponse<InputStream> resume(String messageId, String lastEventId) {
+        HttpRequest.Builder request = request("/api/v1/chat/stream/" + messageId).header("Accept", "text/event-stream")
+                .GET();
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
