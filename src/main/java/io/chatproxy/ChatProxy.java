@@ -21,7 +21,9 @@ import io.chatproxy.chat.RedisAnswerJournal;
 import io.chatproxy.chat.AnswerRelay;
 import io.chatproxy.chat.ChatService;
 import io.chatproxy.chat.MessageStore;
+import io.chatproxy.chat.MessageIntake;
 import io.chatproxy.chat.MessageText;
+import io.chatproxy.chat.N8nChatService;
 import io.chatproxy.observe.HealthService;
 import io.chatproxy.observe.MetricsService;
 import io.chatproxy.observe.ProxyMetrics;
@@ -50,6 +52,7 @@ import io.chatproxy.security.SecuritySettings;
 import io.chatproxy.security.TokenKind;
 import io.chatproxy.session.SessionAuthenticator;
 import io.chatproxy.session.SessionCookie;
+import io.chatproxy.session.SessionOpener;
 import io.chatproxy.session.SessionService;
 import io.chatproxy.session.SessionStore;
 import io.chatproxy.upstream.DemoUpstream;
@@ -80,6 +83,7 @@ public final class ChatProxy implements AutoCloseable {
     private final JsonCodec json;
     private final SessionService sessionService;
     private final ChatService chatService;
+    private final N8nChatService n8nChatService;
     private final HealthService healthService;
     private final MetricsService metricsService;
 
@@ -117,12 +121,15 @@ public final class ChatProxy implements AutoCloseable {
                 .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(), clock));
         AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
                                             journal);
+        SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
         this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
-                                                 security.sessionTtl(), clock, metrics, rateLimits, clientAddress);
-        this.chatService = new ChatService(authenticator, rateLimits, clientAddress,
-                                           new MessageText(settings.streams().maxMessageLength()), messages, relay,
-                                           json, metrics, new ThreatDetector(), settings.threats(),
-                                           settings.logMessageContent(), journal, settings.streams());
+                                                 clock, rateLimits, clientAddress, opener);
+        MessageIntake intake = new MessageIntake(new MessageText(settings.streams().maxMessageLength()),
+                                                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
+                                                 messages, metrics, settings.logMessageContent());
+        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json);
+        this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
+                                                 clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                                                version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
@@ -173,6 +180,7 @@ public final class ChatProxy implements AutoCloseable {
                 .addFilter(bulkheads)
                 .register("/api/v1/session", sessionService)
                 .register("/api/v1/chat", chatService)
+                .register("/api/v1/n8n", n8nChatService)
                 .register("/health", healthService)
                 .register("/metrics", metricsService)
                 .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()

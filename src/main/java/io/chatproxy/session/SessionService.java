@@ -1,11 +1,7 @@
 package io.chatproxy.session;
 
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,12 +31,10 @@ public final class SessionService implements HttpService {
     private final SessionCookie cookie;
     private final OriginPolicy origins;
     private final JsonCodec json;
-    private final Duration ttl;
     private final Clock clock;
-    private final SessionEvents events;
     private final RateLimitGuard rateLimits;
     private final ClientAddress clientAddress;
-    private final SecureRandom random = new SecureRandom();
+    private final SessionOpener opener;
 
     /**
      * Creates the service.
@@ -50,25 +44,23 @@ public final class SessionService implements HttpService {
      * @param cookie cookie codec
      * @param origins allowed origins
      * @param json JSON codec
-     * @param ttl session lifetime
      * @param clock time source
-     * @param events session counters
      * @param rateLimits limits on session creation
      * @param clientAddress resolves the client IP
+     * @param opener opens new sessions
      */
     public SessionService(SessionStore store, SessionAuthenticator authenticator, SessionCookie cookie,
-                          OriginPolicy origins, JsonCodec json, Duration ttl, Clock clock, SessionEvents events,
-                          RateLimitGuard rateLimits, ClientAddress clientAddress) {
+                          OriginPolicy origins, JsonCodec json, Clock clock, RateLimitGuard rateLimits,
+                          ClientAddress clientAddress, SessionOpener opener) {
         this.store = store;
         this.authenticator = authenticator;
         this.cookie = cookie;
         this.origins = origins;
         this.json = json;
-        this.ttl = ttl;
         this.clock = clock;
-        this.events = events;
         this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
+        this.opener = opener;
     }
 
     @Override
@@ -90,11 +82,8 @@ public final class SessionService implements HttpService {
         }
         String pageUrl = pageUrl(JsonFields.optionalText(body, "page_url"), origin);
         rateLimits.sessionCreate(res, clientAddress.of(req), domain);
-        Instant now = clock.instant();
         String fingerprint = BrowserFingerprint.of(req.headers());
-        Session session = new Session(newId(), domain, pageUrl, fingerprint, now, now.plus(ttl), Optional.empty());
-        store.insert(session);
-        events.created();
+        Session session = opener.open(domain, pageUrl, fingerprint);
         cookie.write(res, authenticator.issue(session, origin, fingerprint, session.expiresAt()));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("session_id", session.id());
@@ -156,9 +145,4 @@ public final class SessionService implements HttpService {
         }
     }
 
-    private String newId() {
-        byte[] bytes = new byte[18];
-        random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
 }

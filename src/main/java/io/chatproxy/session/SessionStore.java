@@ -53,6 +53,27 @@ public final class SessionStore {
         return stored;
     }
 
+    /** The session bound to a widget key, if any. */
+    public Optional<Session> findByClientKey(String clientKey) {
+        return db.call(() -> db.client().execute().createNamedGet("select-session-by-client-key")
+                .addParam("client_key", clientKey).execute()).map(SessionStore::session);
+    }
+
+    /** Binds a session to a widget key (taking it from an ended session); false when another request won. */
+    public boolean bindClientKey(String id, String clientKey) {
+        db.call(() -> db.client().execute().createNamedUpdate("unbind-client-key").addParam("client_key", clientKey)
+                .execute());
+        try {
+            return db.call(() -> db.client().execute().createNamedUpdate("bind-client-key")
+                    .addParam("client_key", clientKey).addParam("id", id).execute()) == 1;
+        } catch (io.chatproxy.persistence.StorageUnavailableException e) {
+            if (findByClientKey(clientKey).isPresent()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /** Revokes a session; returns whether it was active. */
     public boolean revoke(String id, Instant now) {
         boolean revoked = db.call(() -> db.client().execute().createNamedUpdate("revoke-session")

@@ -1,0 +1,122 @@
+package io.chatproxy.chat;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import io.chatproxy.ratelimit.RateLimitGuard;
+import io.chatproxy.security.ClientAddress;
+import io.chatproxy.security.ThreatDetector;
+import io.chatproxy.security.ThreatSettings;
+import io.chatproxy.security.ThreatVerdict;
+import io.chatproxy.session.AuthenticatedSession;
+import io.chatproxy.upstream.UpstreamRequest;
+import io.chatproxy.web.ApiException;
+import io.chatproxy.web.RequestIds;
+
+/**
+ * Takes in one visitor message, whatever the endpoint: cleans it, runs threat detection, applies the rate limits and
+ * stores it with an empty answer before anything is sent to n8n. Nothing is stored when any step refuses it.
+ */
+public final class MessageIntake {
+    private static final System.Logger LOGGER = System.getLogger(MessageIntake.class.getName());
+    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+
+    private final MessageText messageText;
+    private final ThreatDetector threats;
+    private final ThreatSettings threatSettings;
+    private final RateLimitGuard rateLimits;
+    private final ClientAddress clientAddress;
+    private final MessageStore messages;
+    private final StreamEvents events;
+    private final boolean logContent;
+
+    /**
+     * Creates the intake.
+     *
+     * @param messageText cleans messages
+     * @param threats threat detection
+     * @param threatSettings what to do with suspicious messages
+     * @param rateLimits limits per session, IP and site
+     * @param clientAddress resolves the client IP
+     * @param messages message store
+     * @param events counters
+     * @param logContent whether to log message text (development only)
+     */
+    public MessageIntake(MessageText messageText, ThreatDetector threats, ThreatSettings threatSettings,
+                         RateLimitGuard rateLimits, ClientAddress clientAddress, MessageStore messages,
+                         StreamEvents events, boolean logContent) {
+        this.messageText = messageText;
+        this.threats = threats;
+        this.threatSettings = threatSettings;
+        this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
+        this.messages = messages;
+        this.events = events;
+        this.logContent = logContent;
+    }
+
+    /**
+     * Accepts a message.
+     *
+     * @param req request
+     * @param res response (rate-limit headers)
+     * @param session the visitor's session
+     * @param raw the message as received
+     * @param pageUrl the checked page URL, or ""
+     * @return what was stored and what to send upstream
+     */
+    public Accepted accept(ServerRequest req, ServerResponse res, AuthenticatedSession session, String raw,
+                           String pageUrl) {
+        String text = messageText.clean(raw);
+        if (logContent) {
+            LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);
+        }
+        ThreatVerdict threat = inspect(text, session);
+        rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
+        Exchange exchange = messages.begin(session.id(), text);
+        events.messageReceived();
+        UpstreamRequest upstream = new UpstreamRequest(session.id(), session.origin(), text,
+                                                       session.session().originDomain(), pageUrl,
+                                                       exchange.userMessageId(), RequestIds.of(req),
+                                                       threatSettings.action() == ThreatSettings.Action.FLAG
+                                                               ? threat : ThreatVerdict.NONE,
+                                                       traceparent(req));
+        return new Accepted(exchange, upstream);
+    }
+
+    /**
+     * A stored message and its upstream call.
+     *
+     * @param exchange stored message and answer placeholder
+     * @param upstream what to send to n8n
+     */
+    public record Accepted(Exchange exchange, UpstreamRequest upstream) {
+    }
+
+    private ThreatVerdict inspect(String text, AuthenticatedSession session) {
+        ThreatVerdict verdict = threats.inspect(text);
+        if (!verdict.suspicious()) {
+            return verdict;
+        }
+        events.threatDetected(verdict.rules());
+        LOGGER.log(System.Logger.Level.INFO, "Threat rules " + verdict.rules() + " (score " + verdict.score()
+                + ") matched a message of session " + session.id());
+        if (threatSettings.action() == ThreatSettings.Action.BLOCK && verdict.score() >= threatSettings.blockScore()) {
+            throw new ApiException(Status.BAD_REQUEST_400, "message_blocked",
+                                   "The message was refused by the content filter", Map.of(),
+                                   Map.of("rules", verdict.rules()));
+        }
+        return verdict;
+    }
+
+    /** The caller's W3C trace context, passed on to n8n when it is well formed. */
+    private static String traceparent(ServerRequest req) {
+        return req.headers().first(HeaderNames.create("traceparent"))
+                .filter(v -> TRACEPARENT.matcher(v).matches()).orElse("");
+    }
+}
