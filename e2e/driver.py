@@ -50,9 +50,11 @@ HEADER_AUTH = ("X-Proxy-Secret", "test-header-secret")   # the chat-echo-headera
 UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 "
       "chat-proxy-e2e")
 # Words that would show n8n internals (error texts of the workflows and the fake model, n8n's metadata and 404 body)
-LEAKS = ["fake upstream failure", "Simulated workflow failure", "Error in workflow", "is not registered",
-         "nodeName", "nodeId", "runIndex", "stacktrace", "hint", "invalid signature", "No token provided",
-         "jwt expired", "keepalive", "Authorization denied", "live-webhooks", "<n8n>"]
+N8N_VALUES = ["fake upstream failure", "Simulated workflow failure", "Error in workflow", "is not registered",
+              "stacktrace", "\"hint\"", "invalid signature", "No token provided", "jwt expired",
+              "Authorization data is wrong", "live-webhooks", "<n8n>", "AI Agent", "0b7c1a10-0000-4000-8000",
+              "When chat message received", "runIndex"]
+LEAKS = N8N_VALUES + ["nodeName", "nodeId", "keepalive"]   # n8n's wire format has no business in the SSE stream
 
 T0 = time.monotonic()
 
@@ -115,8 +117,8 @@ def check(cond, msg, evidence=None):
         raise err
 
 
-def no_leak(text, what):
-    found = [w for w in LEAKS if w.lower() in text.lower()]
+def no_leak(text, what, words=None):
+    found = [w for w in (words or LEAKS) if w.lower() in text.lower()]
     check(not found, "%s shows n8n internals %s" % (what, found), text[:1500])
 
 
@@ -676,7 +678,7 @@ def case_bad_secret(p):
     return "502 %r" % err["message"]
 
 
-def case_disconnect(p):
+def case_disconnect(p, keeps_reading=False):
     b = Browser(p)
     b.create_session()
     words = " ".join("word%02d" % i for i in range(40))   # ~2 s of streaming at 50 ms a word
@@ -687,6 +689,10 @@ def case_disconnect(p):
     check(res.closed_by_us, "the answer ended before the browser could leave", ev)
     got = res.text()
     time.sleep(3)   # the fake model needs ~2.3 s for the whole answer: by now a proxy that kept reading would be done
+    if keeps_reading:   # continue-on-disconnect: the answer is read to its end and stored whole
+        ans = check_stored(b, message, full, "complete")
+        return "browser left after %r; the answer was finished in the background and stored complete (%d chars)" % (
+            got, len(ans["content"]))
     ans = check_stored(b, message, None, "partial")
     stored = ans["content"]
     check(stored.startswith(got) and full.startswith(stored), "stored %r is not a prefix of the answer holding what "
@@ -714,51 +720,84 @@ def n8n_chat_documented():
         return False
 
 
-def case_n8n_chat_endpoint(p):
-    documented = n8n_chat_documented()
-    sid = str(uuid.uuid4())
-    payload = {"action": "sendMessage", "sessionId": sid, "chatInput": "hi"}
+def n8n_chat_call(p, payload, accept, ua=UA):
+    """The official @n8n/chat widget's fetch: cross-site, no cookies, JSON body; Accept: text/plain when streaming."""
     c = http.client.HTTPConnection("127.0.0.1", p.port, timeout=60)
     t0 = time.monotonic()
     c.request("POST", "/api/v1/n8n/chat", body=json.dumps(payload).encode(),
-              headers={"Origin": p.page_origin, "User-Agent": UA, "Content-Type": "application/json",
-                       "Accept": "application/json", "Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors",
-                       "Sec-Fetch-Dest": "empty"})
+              headers={"Origin": p.page_origin, "User-Agent": ua, "Content-Type": "application/json",
+                       "Accept": accept, "Accept-Language": "en-GB,en;q=0.9", "Sec-Fetch-Site": "same-site",
+                       "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
     r = c.getresponse()
     lines = []
     while True:
         line = r.readline()
         if not line:
             break
-        lines.append((time.monotonic() - t0, line.decode("utf-8", "replace").strip()))
+        lines.append((time.monotonic() - t0, line.decode("utf-8", "replace").rstrip("\r\n")))
     c.close()
+    return r.status, r.getheader("Content-Type", ""), lines
+
+
+def case_n8n_chat_endpoint(p):
+    documented = n8n_chat_documented()
+    sid = str(uuid.uuid4())
+    status, ctype, lines = n8n_chat_call(p, {"action": "sendMessage", "sessionId": sid, "chatInput": "hi"},
+                                         "text/plain, application/json")
     body = "\n".join(line for _, line in lines)
-    if r.status == 404 and not documented:
+    if status == 404 and not documented:
         raise Skip("the proxy has no @n8n/chat-compatible endpoint (/api/v1/n8n/chat: 404, not in README)")
-    ev = "HTTP %s %s\n%s" % (r.status, r.getheader("Content-Type"), short(body, 1500))
-    check(r.status == 200, "/api/v1/n8n/chat answered %s" % r.status, ev)
-    no_leak(body, "the @n8n/chat answer")
-    objs = [json.loads(line) for _, line in lines if line]
-    if objs and all(isinstance(o, dict) and "type" in o for o in objs):
-        text = "".join(o.get("content", "") for o in objs if o["type"] == "item")
-        items = sum(1 for o in objs if o["type"] == "item")
-        check(objs[-1]["type"] == "end", "the NDJSON stream does not end with end", ev)
-        how = "NDJSON, %d items" % items
-    else:
-        doc = json.loads(body)
-        text = doc.get("output") if isinstance(doc, dict) else None
-        how = "JSON document"
-    check(text == "Echo: hi", "answer %r" % text, ev)
-    return how
+    ev = "HTTP %s %s\n%s" % (status, ctype, short(body, 1500))
+    check(status == 200, "streaming sendMessage answered %s" % status, ev)
+    no_leak(body, "the @n8n/chat stream", N8N_VALUES)
+    objs = [json.loads(line) for _, line in lines if line.strip()]
+    check(objs and all(isinstance(o, dict) and o.get("type") in ("begin", "item", "end", "keepalive") for o in objs),
+          "not n8n's NDJSON stream", ev)
+    items = [o for o in objs if o["type"] == "item"]
+    text = "".join(o.get("content", "") for o in items)
+    check(text == "Echo: hi", "streamed answer %r" % text, ev)
+    check(objs[0]["type"] == "begin" and objs[-1]["type"] == "end", "stream not framed begin ... end", ev)
+    # the widget without streaming: one JSON document
+    status, ctype, lines = n8n_chat_call(p, {"action": "sendMessage", "sessionId": sid, "chatInput": "again"},
+                                         "application/json")
+    body = "\n".join(line for _, line in lines)
+    ev = "HTTP %s %s\n%s" % (status, ctype, short(body, 1500))
+    check(status == 200 and json.loads(body).get("output") == "Echo: again", "non-streaming sendMessage", ev)
+    # the widget reopened in the same browser gets its conversation back, another browser with the same id does not
+    status, _, lines = n8n_chat_call(p, {"action": "loadPreviousSession", "sessionId": sid}, "application/json")
+    data = json.loads("\n".join(line for _, line in lines)).get("data")
+    contents = [m.get("kwargs", {}).get("content") for m in data or []]
+    check(status == 200 and contents[-4:] == ["hi", "Echo: hi", "again", "Echo: again"],
+          "loadPreviousSession gave %r" % contents, json.dumps(data)[:1500])
+    status, _, lines = n8n_chat_call(p, {"action": "loadPreviousSession", "sessionId": sid}, "application/json",
+                                     ua=UA.replace("Chrome/131", "Firefox/133"))
+    other = json.loads("\n".join(line for _, line in lines)).get("data")
+    check(status == 200 and other == [], "another browser with the same sessionId saw %r" % other)
+    return "NDJSON %d items; JSON output; history of 4 restored; another browser sees none" % len(items)
+
+
+def jar_yaml():
+    """The default settings packaged in the jar under test (what it does without our environment variables)."""
+    try:
+        with zipfile.ZipFile(JAR) as z:
+            return z.read("app.yaml").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+
+
+def continue_on_disconnect_default():
+    m = re.search(r"(?m)^  continue-on-disconnect:\s*(\w+)", jar_yaml())
+    value = m.group(1).lower() if m else "false"
+    return value == "true"   # "auto" means: when Redis is configured; these proxies have none
+
+
+def background_answers_supported():
+    return "max-background-answers-per-session" in jar_yaml()
 
 
 def header_auth_support():
     """(env var names) when the jar under test has the header-auth setting, else None."""
-    try:
-        with zipfile.ZipFile(JAR) as z:
-            yaml = z.read("app.yaml").decode("utf-8")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return None
+    yaml = jar_yaml()
     m = re.search(r"(?m)^  header-auth:.*\n((?:    .*\n)+)", yaml)
     if not m:
         return None
@@ -823,6 +862,10 @@ def main():
         "badsecret": Proxy("badsecret", "/webhook/chat-stream", page_origin, session_secret=WRONG_SECRET),
         "trigger": Proxy("trigger", CHAT_TRIGGER_PATH, page_origin),
     }
+    keeps_reading = continue_on_disconnect_default()
+    if background_answers_supported() and not keeps_reading:
+        proxies["background"] = Proxy("background", "/webhook/chat-stream", page_origin,
+                                      {"CHAT_PROXY_RESILIENCE__CONTINUE_ON_DISCONNECT": "true"})
     if header_env:
         proxies["header"] = Proxy("header", "/webhook/chat-echo-header", page_origin,
                                   {header_env[0]: HEADER_AUTH[0], header_env[1]: HEADER_AUTH[1]})
@@ -871,7 +914,13 @@ def main():
     run_case("8 chat trigger via /api/v1/chat/stream", case_chat_trigger_api, proxies["trigger"])
     run_case("8 chat trigger via @n8n/chat endpoint", case_n8n_chat_endpoint, proxies["trigger"])
     slow.join()
-    run_case("7 browser leaves mid-answer", case_disconnect, proxies["stream"])
+    run_case("7 browser leaves mid-answer (continue-on-disconnect %s)" % str(keeps_reading).lower(),
+             case_disconnect, proxies["stream"], keeps_reading)
+    if "background" in proxies:
+        run_case("7b browser leaves, continue-on-disconnect=true", case_disconnect, proxies["background"], True)
+    else:
+        run_case("7b browser leaves, continue-on-disconnect=true", lambda: (_ for _ in ()).throw(Skip(
+            "the jar has no background answers (max-background-answers-per-session not in its app.yaml)")))
     run_case("1 streaming AI agent (chat-stream)", case_agent_stream, proxies["stream"])
 
     timing = {}

@@ -1,0 +1,166 @@
+'use strict';
+// Starts everything the browser tests need, runs them, stops everything it started.
+//
+//   fake n8n (node, 127.0.0.1)  <-  chat-proxy jar (127.0.0.1:<real>)  <-  TCP forwarder (localhost:<port2>)
+//   customer page  http://127.0.0.1:<port1>/   (in ALLOWED_ORIGINS)
+//   refused page   http://127.0.0.1:<port3>/   (not in ALLOWED_ORIGINS)
+//   widget.js from the proxy when it serves it, else from a static "cdn" on http://localhost:<port4>/
+//
+// Environment: CHAT_PROXY_JAR, JAVA_BIN, CHROMIUM, SCREENSHOT_DIR, WORK_DIR, PIDS_FILE, RESULTS_FILE,
+// CHAT_PROXY_EXTRA_CLASSPATH (appended to the proxy's class path).
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { createHarness } = require('./lib/harness');
+const { createFakeN8n } = require('./lib/fake-n8n');
+const { createForwarder } = require('./lib/forwarder');
+const { createCustomerSite, createWidgetCdn } = require('./lib/static-server');
+const { startProxy, freePort, get } = require('./lib/proxy');
+
+const ROOT = path.resolve(__dirname, '..');
+const cfg = {
+  jar: process.env.CHAT_PROXY_JAR || path.join(ROOT, 'target', 'chat-proxy.jar'),
+  java: process.env.JAVA_BIN || 'java',
+  chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+  shots: process.env.SCREENSHOT_DIR || path.join(ROOT, 'target', 'browser-screenshots'),
+  work: process.env.WORK_DIR || fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'chat-proxy-browser-')),
+  pidsFile: process.env.PIDS_FILE || '',
+  resultsFile: process.env.RESULTS_FILE || '',
+  extraClasspath: process.env.CHAT_PROXY_EXTRA_CLASSPATH || ''
+};
+
+const started = [];       // things to stop, last first
+let stopping = null;
+
+async function stopAll() {
+  if (stopping) return stopping;
+  stopping = (async () => {
+    for (const s of started.reverse()) {
+      try { await s.stop(); } catch (e) { console.log('# cleanup: ' + s.name + ': ' + e.message); }
+    }
+  })();
+  return stopping;
+}
+
+function writeResults(r) {
+  if (cfg.resultsFile) fs.writeFileSync(cfg.resultsFile, JSON.stringify(r));
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.log('# ' + sig + ': stopping');
+    stopAll().finally(() => process.exit(1));
+  });
+}
+
+async function main() {
+  const h = createHarness();
+  require('./tests/unit')(h);
+
+  fs.mkdirSync(cfg.shots, { recursive: true });
+  fs.mkdirSync(cfg.work, { recursive: true });
+  for (const f of fs.readdirSync(cfg.shots)) if (f.endsWith('.png')) fs.rmSync(path.join(cfg.shots, f));
+
+  const env = { cfg, shots: cfg.shots };
+  let setupError = null;
+  try {
+    await setup(env);
+  } catch (e) {
+    setupError = e;
+  }
+  if (setupError) {
+    h.test('browser test environment starts (fake n8n, chat-proxy, pages, chromium)', () => { throw setupError; });
+  } else {
+    require('./tests/widget')(h, env);
+  }
+  const result = await h.run();
+  await stopAll();
+  writeResults(result);
+  return result;
+}
+
+async function setup(env) {
+  if (!fs.existsSync(cfg.jar)) throw new Error('chat-proxy jar not found: ' + cfg.jar + ' (set CHAT_PROXY_JAR)');
+
+  const n8n = createFakeN8n({ itemDelayMs: 300 });
+  const n8nPort = await n8n.listen();
+  started.push({ name: 'fake n8n', stop: () => n8n.close() });
+
+  const pagePort = await freePort();
+  const refusedPort = await freePort();
+  const pageOrigin = 'http://127.0.0.1:' + pagePort;
+  const refusedOrigin = 'http://127.0.0.1:' + refusedPort;
+
+  const proxy = await startProxy({
+    java: cfg.java,
+    jar: cfg.jar,
+    extraClasspath: cfg.extraClasspath,
+    workDir: path.join(cfg.work, 'proxy'),
+    logFile: path.join(cfg.work, 'proxy.log'),
+    onPid: (pid) => { if (cfg.pidsFile) fs.appendFileSync(cfg.pidsFile, pid + '\n'); },
+    env: {
+      ALLOWED_ORIGINS: pageOrigin,
+      N8N_WEBHOOK_URL: 'http://127.0.0.1:' + n8nPort + '/webhook/chat',
+      RATE_LIMIT_PER_MINUTE: '2',
+      // Per session only: every browser context is a new session, all from the same IP.
+      CHAT_PROXY_RATE_LIMIT__IP__PER_MINUTE: '1000',
+      CHAT_PROXY_RATE_LIMIT__IP__PER_HOUR: '10000',
+      CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE: '1000',
+      CHAT_PROXY_RESILIENCE__DRAIN_TIMEOUT: 'PT1S'
+    }
+  });
+  started.push({ name: 'chat-proxy', stop: () => proxy.stop() });
+
+  const forwarder = createForwarder(proxy.port);
+  const proxyPort = await forwarder.listen();
+  started.push({ name: 'forwarder', stop: () => forwarder.close() });
+  const proxyUrl = 'http://localhost:' + proxyPort;
+
+  let widgetSrc;
+  let widgetFrom;
+  const probe = await get(proxy.url + '/widget.js').catch(() => ({ status: 0, headers: {} }));
+  if (probe.status === 200 && /javascript/.test(probe.headers['content-type'] || '')) {
+    widgetSrc = proxyUrl + '/widget.js';
+    widgetFrom = 'proxy';
+  } else {
+    const cdn = createWidgetCdn();
+    const cdnPort = await cdn.listen();
+    started.push({ name: 'widget cdn', stop: () => cdn.close() });
+    widgetSrc = 'http://localhost:' + cdnPort + '/widget.js';
+    widgetFrom = 'static server (the proxy does not serve /widget.js)';
+  }
+
+  const site = createCustomerSite({ proxyUrl, widgetSrc });
+  await site.listen(pagePort);
+  started.push({ name: 'customer page', stop: () => site.close() });
+  const refusedSite = createCustomerSite({ proxyUrl, widgetSrc });
+  await refusedSite.listen(refusedPort);
+  started.push({ name: 'refused page', stop: () => refusedSite.close() });
+
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: cfg.chromium,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60000
+  });
+  started.push({ name: 'chromium', stop: () => browser.close() });
+
+  console.log('# chromium ' + browser.version() + ', proxy jar ' + cfg.jar);
+  console.log('# page ' + pageOrigin + ', refused page ' + refusedOrigin + ', proxy ' + proxyUrl
+    + ' (-> 127.0.0.1:' + proxy.port + '), widget from ' + widgetFrom);
+  Object.assign(env, {
+    n8n, proxy, forwarder, proxyUrl, widgetSrc, widgetFromProxy: widgetFrom === 'proxy', browser,
+    pageUrl: pageOrigin + '/', pageOrigin, refusedUrl: refusedOrigin + '/', refusedOrigin
+  });
+}
+
+main().then((r) => {
+  process.exit(r.failed > 0 || r.passed === 0 ? 1 : 0);
+}, async (e) => {
+  console.log('not ok - runner crashed: ' + ((e && e.stack) || e));
+  await stopAll();
+  writeResults({ passed: 0, failed: 1, skipped: 0 });
+  process.exit(1);
+});

@@ -1,0 +1,410 @@
+'use strict';
+// End-to-end tests of widget.js in headless Chromium: a customer page on one origin embeds the widget, which
+// talks to chat-proxy on another origin (a third-party, partitioned cookie), with n8n streaming slowly.
+
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { answerItems } = require('../lib/fake-n8n');
+
+const REFUSED = 'This site is not allowed to use this chat.';
+const LOST = 'The connection was lost before the answer was complete.';
+
+/** What the answer looks like once its Markdown is rendered (markers gone, text kept). */
+function rendered(markdown) {
+  return markdown.replace(/\*\*([^*]+)\*\*/g, '$1').replace(/\*([^*]+)\*/g, '$1').replace(/`([^`]+)`/g, '$1')
+    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1');
+}
+
+function ui(page) {
+  const host = page.locator('chat-proxy-widget');
+  return {
+    host,
+    launcher: host.locator('.cp-launcher'),
+    panel: host.locator('.cp-panel'),
+    input: host.locator('#cp-input'),
+    send: host.locator('.cp-send'),
+    log: host.locator('.cp-log'),
+    messages: host.locator('.cp-msg:not(.cp-typing):not(.cp-greeting)'),
+    assistant: host.locator('.cp-msg--assistant:not(.cp-typing):not(.cp-greeting) .cp-bubble'),
+    user: host.locator('.cp-msg--user .cp-bubble')
+  };
+}
+
+function shadowActive(page) {
+  return page.evaluate(() => {
+    const host = document.querySelector('chat-proxy-widget');
+    const a = host && host.shadowRoot.activeElement;
+    return { hostFocused: document.activeElement === host, id: a ? a.id : null, cls: a ? String(a.className) : null };
+  });
+}
+
+function waitIdle(page, timeout = 20000) {
+  return page.waitForFunction(() => {
+    const host = document.querySelector('chat-proxy-widget');
+    const r = host && host.shadowRoot;
+    if (!r) return false;
+    const log = r.querySelector('.cp-log');
+    return log && !log.hasAttribute('aria-busy') && !r.querySelector('.cp-typing') && !r.querySelector('.cp-msg--streaming');
+  }, null, { timeout, polling: 50 });
+}
+
+/** Records every distinct text of the answer being streamed (from its first chunk to its end) in window.__states. */
+function recordStreamStates(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('chat-proxy-widget').shadowRoot;
+    window.__states = [];
+    let target = null;
+    const rec = () => {
+      if (!target) target = root.querySelector('.cp-msg--streaming');
+      if (!target) return;
+      const text = target.querySelector('.cp-bubble').textContent;
+      const streaming = target.classList.contains('cp-msg--streaming');
+      const last = window.__states[window.__states.length - 1];
+      if (!last || last.text !== text || last.streaming !== streaming) window.__states.push({ text, streaming, t: Math.round(performance.now()) });
+    };
+    new MutationObserver(rec).observe(root.querySelector('.cp-log'), { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+}
+
+module.exports = function register(h, env) {
+  const shot = (page, name) => page.screenshot({ path: path.join(env.shots, name + '.png') });
+  const pageErrors = [];
+
+  async function newPage(url, options = {}) {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(url + ': ' + e.message));
+    await page.goto(url);
+    return { context, page };
+  }
+
+  async function openWidget(page) {
+    const u = ui(page);
+    await u.launcher.waitFor({ state: 'visible', timeout: 10000 });
+    await u.launcher.click();
+    await u.panel.waitFor({ state: 'visible' });
+    await waitIdle(page);
+    return u;
+  }
+
+  async function cspViolations(page) {
+    return page.evaluate(() => window.__cspViolations || []);
+  }
+
+  const A = {}; // the main visitor, kept across the first tests
+
+  h.test('widget mounts on a customer page of another origin: launcher bottom-right, themed, isolated, lazy', async () => {
+    const apiCalls = [];
+    const { context, page } = await (async () => {
+      const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push('A: ' + e.message));
+      page.on('request', (r) => { if (r.url().includes('/api/')) apiCalls.push(r.url()); });
+      await page.goto(env.pageUrl);
+      return { context, page };
+    })();
+    Object.assign(A, { context, page });
+    const u = ui(page);
+    await u.launcher.waitFor({ state: 'visible', timeout: 10000 });
+    assert.equal(await u.launcher.getAttribute('aria-expanded'), 'false');
+    assert.equal(await u.launcher.getAttribute('aria-label'), 'Open chat');
+    assert.equal(await u.panel.isVisible(), false);
+    const box = await u.launcher.boundingBox();
+    assert.ok(box.x + box.width > 1280 - 40 && box.x + box.width <= 1280, 'launcher at the right edge: ' + JSON.stringify(box));
+    assert.ok(box.y + box.height > 800 - 40 && box.y + box.height <= 800, 'launcher at the bottom: ' + JSON.stringify(box));
+    const style = await u.launcher.evaluate((b) => {
+      const s = getComputedStyle(b);
+      const root = b.getRootNode().querySelector('.cp-root');
+      return { bg: s.backgroundColor, border: s.borderTopStyle, radius: s.borderTopLeftRadius, font: getComputedStyle(root).fontFamily,
+        spacing: getComputedStyle(root).letterSpacing };
+    });
+    assert.equal(style.bg, 'rgb(15, 118, 110)', 'the page sets --chat-proxy-accent: #0f766e');
+    assert.equal(style.border, 'none', 'the page\'s hostile button rule does not reach into the widget');
+    assert.match(style.font, /DejaVu Sans/, 'the page sets --chat-proxy-font');
+    assert.equal(style.spacing, 'normal', 'the page\'s * { letter-spacing } does not leak in');
+    await page.waitForTimeout(300);
+    assert.deepEqual(apiCalls, [], 'no session is created before the visitor opens the chat');
+    assert.deepEqual(await cspViolations(page), []);
+    await shot(page, '01-closed');
+  });
+
+  h.test('opening: dialog with a label, focus in the input; Escape closes and focus returns to the launcher', async () => {
+    const { page } = A;
+    const u = ui(page);
+    await u.launcher.click();
+    await u.panel.waitFor({ state: 'visible' });
+    assert.equal(await u.launcher.getAttribute('aria-expanded'), 'true');
+    assert.equal(await u.panel.getAttribute('role'), 'dialog');
+    assert.equal(await u.panel.getAttribute('aria-label'), 'Greenleaf Assistant');
+    assert.equal(await u.log.getAttribute('aria-live'), 'polite');
+    assert.equal((await shadowActive(page)).id, 'cp-input');
+    await waitIdle(page);
+    await page.keyboard.press('Escape');
+    await u.panel.waitFor({ state: 'hidden' });
+    assert.equal(await u.launcher.getAttribute('aria-expanded'), 'false');
+    const active = await shadowActive(page);
+    assert.ok(active.hostFocused && /cp-launcher/.test(active.cls), 'focus back on the launcher: ' + JSON.stringify(active));
+    await page.keyboard.press('Enter'); // the focused launcher is a real button
+    await u.panel.waitFor({ state: 'visible' });
+    assert.equal((await shadowActive(page)).id, 'cp-input');
+    await shot(page, '02-open');
+  });
+
+  h.test('a message is answered chunk by chunk: typing state, growing partial answers, safe Markdown', async () => {
+    const { page } = A;
+    const u = ui(page);
+    const question = 'Which plants suit a shady balcony?';
+    A.question = question;
+    await recordStreamStates(page);
+    await u.input.fill(question);
+    await u.input.press('Enter');
+    await u.host.locator('.cp-typing').waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await u.send.isDisabled(), true, 'send is disabled while an answer streams');
+    await shot(page, '03-typing');
+
+    const partialShots = [];
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const states = await page.evaluate(() => window.__states);
+      const partials = [...new Set(states.filter((s) => s.streaming).map((s) => s.text.length))].filter((n) => n > 0);
+      if (partialShots.length < partials.length && partialShots.length < 2) {
+        partialShots.push(partials[partialShots.length]);
+        await shot(page, partialShots.length === 1 ? '04-partial-1' : '05-partial-2');
+      }
+      if (states.some((s) => !s.streaming)) break;
+      if (Date.now() > deadline) throw new Error('the answer did not finish: ' + JSON.stringify(states));
+      await page.waitForTimeout(40);
+    }
+    await waitIdle(page);
+    await shot(page, '06-answer-complete');
+
+    const items = answerItems(question);
+    const finalText = rendered(items.join(''));
+    const states = await page.evaluate(() => window.__states);
+    const partialLengths = [...new Set(states.filter((s) => s.streaming && s.text).map((s) => s.text.length))];
+    assert.ok(partialLengths.length >= 2, 'at least 2 different partial lengths before the end: ' + JSON.stringify(states));
+    assert.ok(partialLengths.every((n) => n < finalText.length), 'partials are shorter than the answer');
+    for (const s of states) assert.ok(finalText.startsWith(s.text), 'each state is a prefix of the answer: ' + JSON.stringify(s.text));
+    assert.equal(states[states.length - 1].text, finalText);
+    const times = states.filter((s) => s.text).map((s) => s.t);
+    assert.ok(times[times.length - 1] - times[0] > 600, 'the answer grew over time, not at once: ' + JSON.stringify(times));
+
+    const bubble = u.assistant.last();
+    assert.equal(await bubble.locator('strong').first().textContent(), question);
+    assert.equal(await bubble.locator('code').textContent(), 'inline code');
+    assert.equal(await bubble.locator('em').textContent(), 'nice');
+    const link = bubble.locator('a');
+    assert.equal(await link.getAttribute('href'), 'https://example.com/docs');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.match(await link.getAttribute('rel'), /noopener/);
+    assert.equal(await bubble.locator('img').count(), 0, 'markup in the answer stays text');
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal((await u.user.last().textContent()), question);
+    assert.equal(await u.host.locator('.cp-note--error').count(), 0);
+
+    const call = env.n8n.requests.find((r) => r.body.chatInput === question);
+    assert.ok(call, 'n8n got the message');
+    assert.equal(call.body.action, 'sendMessage');
+    assert.ok(call.authorization, 'n8n got a bearer token');
+    assert.deepEqual(await cspViolations(page), [], 'nothing violates the page\'s strict CSP (with Trusted Types)');
+    A.finalText = finalText;
+  }, { timeout: 40000 });
+
+  h.test('after a reload the conversation is restored from the history (cross-site partitioned cookie)', async () => {
+    const { page, context } = A;
+    const cookies = await context.cookies(env.proxyUrl);
+    const session = cookies.find((c) => c.name === 'chat_session_id');
+    assert.ok(session, 'the proxy cookie is stored: ' + JSON.stringify(cookies));
+    assert.equal(session.sameSite, 'None');
+    assert.equal(session.secure, true);
+    assert.equal(session.httpOnly, true);
+    assert.ok(session.partitionKey, 'the cookie is partitioned (CHIPS): ' + JSON.stringify(session));
+
+    await page.reload();
+    const u = ui(page);
+    await u.panel.waitFor({ state: 'visible', timeout: 10000 }); // it was open: it opens again
+    await waitIdle(page);
+    await u.messages.nth(1).waitFor({ timeout: 10000 });
+    assert.equal(await u.messages.count(), 2);
+    assert.equal(await u.user.first().textContent(), A.question);
+    assert.equal(await u.assistant.first().textContent(), A.finalText);
+    assert.equal(await u.assistant.first().locator('a').getAttribute('href'), 'https://example.com/docs');
+    await shot(page, '07-history-after-reload');
+  });
+
+  h.test('the rate limit (RATE_LIMIT_PER_MINUTE=2) shows a clear message with the wait from Retry-After', async () => {
+    const { page } = A;
+    const u = ui(page);
+    await u.input.fill('And for a sunny window?');
+    await u.input.press('Enter');
+    await u.host.locator('.cp-typing').waitFor({ state: 'visible', timeout: 5000 });
+    await waitIdle(page);
+    assert.equal(await u.assistant.count(), 2);
+
+    const third = 'One more question, please';
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/chat/stream') && r.request().method() === 'POST');
+    await u.input.fill(third);
+    await u.input.press('Enter');
+    const res = await refused;
+    assert.equal(res.status(), 429);
+    const retryAfter = Number(res.headers()['retry-after']);
+    assert.match(res.headers()['ratelimit'] || '', /^"session-minute";r=0;t=\d+$/);
+    const note = u.host.locator('.cp-note--limit');
+    await note.waitFor({ state: 'visible', timeout: 5000 });
+    const text = await note.textContent();
+    assert.match(text, /^You’re sending messages too quickly\. Please wait (\d+) seconds? before trying again\.$/);
+    const shown = Number(/wait (\d+)/.exec(text)[1]);
+    assert.ok(Math.abs(shown - retryAfter) <= 1, 'wait ' + shown + ' s vs Retry-After ' + retryAfter);
+    assert.equal(await note.getAttribute('role'), 'alert');
+    assert.equal(await u.send.isDisabled(), true, 'sending is paused until the limit resets');
+    assert.match(await u.input.getAttribute('placeholder'), /You can send again in \d+ seconds?/);
+    assert.equal(await u.input.inputValue(), third, 'the refused message is put back in the input');
+    assert.equal(await u.host.locator('.cp-msg--user .cp-meta').last().textContent(), 'Not sent');
+    await shot(page, '08-rate-limited');
+    await A.context.close();
+  }, { timeout: 40000 });
+
+  h.test('on a page whose origin is not in ALLOWED_ORIGINS the widget shows a clear refusal', async () => {
+    const { context, page } = await newPage(env.refusedUrl);
+    const creates = [];
+    page.on('requestfailed', (r) => { if (r.url().includes('/session/create')) creates.push(r.failure() && r.failure().errorText); });
+    const u = ui(page);
+    await u.launcher.waitFor({ state: 'visible', timeout: 10000 });
+    await u.launcher.click();
+    const note = u.host.locator('.cp-note--refused');
+    await note.waitFor({ state: 'visible', timeout: 10000 });
+    assert.equal(await note.textContent(), REFUSED);
+    assert.equal(await note.getAttribute('role'), 'alert');
+    assert.equal(await u.input.isDisabled(), true);
+    assert.equal(await u.send.isDisabled(), true);
+    assert.equal(await u.host.locator('.cp-subtitle').textContent(), REFUSED);
+    assert.deepEqual(await context.cookies(env.proxyUrl), [], 'no session cookie');
+    assert.ok(creates.length >= 1, 'the session create was attempted and refused by CORS');
+    await shot(page, '09-refused-origin');
+    await context.close();
+  });
+
+  h.test('a network drop mid-answer: resume is tried with Last-Event-ID and backoff; without it the partial stays', async () => {
+    const { context, page } = await newPage(env.pageUrl);
+    const u = await openWidget(page);
+    const resumes = [];
+    const failedResumes = [];
+    page.on('request', (r) => {
+      if (/\/api\/v1\/chat\/stream\/[^/]+$/.test(r.url()) && r.method() === 'GET') resumes.push({ url: r.url(), lastEventId: r.headers()['last-event-id'] });
+    });
+    page.on('requestfailed', (r) => { if (/\/chat\/stream\//.test(r.url())) failedResumes.push(r.failure() && r.failure().errorText); });
+    const question = 'Tell me about ferns [[slow]]';
+    const items = answerItems(question);
+    await recordStreamStates(page);
+    await u.input.fill(question);
+    await u.input.press('Enter');
+    const twoChunks = rendered(items[0] + items[1]);
+    await page.waitForFunction((n) => (window.__states || []).some((s) => s.text.length >= n), twoChunks.length, { timeout: 15000, polling: 20 });
+    env.forwarder.refuse(1800); // the network stays down for a moment: the first retries fail
+    const cut = env.forwarder.cut();
+    assert.ok(cut >= 1, 'a connection was open to cut');
+    const lost = u.host.locator('.cp-note--error');
+    await lost.waitFor({ state: 'visible', timeout: 30000 });
+    assert.equal(await lost.textContent(), LOST);
+    const bubble = u.assistant.last();
+    const partial = await bubble.textContent();
+    assert.ok(partial.length >= twoChunks.length && rendered(items.join('')).startsWith(partial), 'the partial answer stays: ' + partial);
+    assert.equal(await u.host.locator('.cp-msg--assistant .cp-meta').last().textContent(), 'Incomplete answer');
+    assert.ok(resumes.length >= 1, 'a resume was tried');
+    const r = resumes[resumes.length - 1];
+    assert.match(r.lastEventId || '', /^[0-9a-f-]{36}:\d+$/, 'Last-Event-ID sent: ' + JSON.stringify(r));
+    assert.ok(r.url.endsWith('/api/v1/chat/stream/' + r.lastEventId.split(':')[0]), 'GET /chat/stream/{message_id}: ' + r.url);
+    assert.ok(env.forwarder.stats().refused >= 1, 'retried while the network was down: ' + JSON.stringify(env.forwarder.stats()));
+    assert.equal(await u.send.isDisabled(), false, 'the visitor can go on');
+    await shot(page, '10-connection-lost');
+    await context.close();
+  }, { timeout: 60000 });
+
+  h.test('a network drop mid-answer with a resume endpoint (emulated): the answer completes without duplicates', async () => {
+    const { context, page } = await newPage(env.pageUrl);
+    const u = await openWidget(page);
+    const question = 'How often should I water a fern? [[slow]]';
+    const items = answerItems(question);
+    const seen = [];
+    await page.route(/\/api\/v1\/chat\/stream\/[^/?]+$/, async (route) => {
+      const req = route.request();
+      const cors = { 'access-control-allow-origin': env.pageOrigin, 'access-control-allow-credentials': 'true' };
+      if (req.method() === 'OPTIONS') {
+        return route.fulfill({ status: 204, headers: { ...cors, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'Accept, Last-Event-ID' } });
+      }
+      const last = req.headers()['last-event-id'] || '';
+      seen.push(last);
+      const messageId = decodeURIComponent(req.url().split('/').pop());
+      const seq = Number(last.split(':').pop()) || 0;
+      let body = 'event: start\ndata: ' + JSON.stringify({ message_id: messageId }) + '\n\n';
+      for (let k = Math.max(1, seq); k <= items.length; k++) { // replays chunk `seq` once more: must be skipped
+        body += 'id: ' + messageId + ':' + k + '\nevent: chunk\ndata: ' + JSON.stringify({ content: items[k - 1] }) + '\n\n';
+      }
+      body += ': ping\n\nevent: end\ndata: ' + JSON.stringify({ message_id: messageId, finish_reason: 'stop' }) + '\n\n';
+      return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body });
+    });
+    await recordStreamStates(page);
+    await u.input.fill(question);
+    await u.input.press('Enter');
+    await page.waitForFunction((n) => (window.__states || []).some((s) => s.text.length >= n), rendered(items[0] + items[1]).length, { timeout: 15000, polling: 20 });
+    env.forwarder.cut();
+    await page.waitForFunction(() => (window.__states || []).some((s) => !s.streaming), null, { timeout: 20000 });
+    await waitIdle(page);
+    assert.equal(seen.length, 1, 'one resume request');
+    assert.match(seen[0], /:\d+$/);
+    assert.equal(await u.assistant.last().textContent(), rendered(items.join('')), 'complete, nothing twice');
+    assert.equal(await u.host.locator('.cp-note--error').count(), 0);
+    assert.equal(await u.host.locator('.cp-msg--assistant .cp-meta').count(), 0);
+    await shot(page, '11-resumed-after-drop');
+    await context.close();
+  }, { timeout: 45000 });
+
+  h.test('n8n failing mid-answer: the partial answer stays, marked, with the error', async () => {
+    const { context, page } = await newPage(env.pageUrl);
+    const u = await openWidget(page);
+    const question = '[[error]] Can I put a cactus in the bathroom?';
+    const items = answerItems(question);
+    await u.input.fill(question);
+    await u.input.press('Enter');
+    const err = u.host.locator('.cp-note--error');
+    await err.waitFor({ state: 'visible', timeout: 15000 });
+    await waitIdle(page);
+    assert.equal(await u.assistant.last().textContent(), rendered(items[0] + items[1]));
+    assert.equal(await u.host.locator('.cp-msg--assistant .cp-meta').last().textContent(), 'Incomplete answer');
+    assert.ok((await err.textContent()).length > 5);
+    await shot(page, '12-upstream-error');
+    await context.close();
+  }, { timeout: 30000 });
+
+  h.test('small screens: the open panel fills the viewport', async () => {
+    const { context, page } = await newPage(env.pageUrl, { viewport: { width: 390, height: 780 }, hasTouch: true });
+    const u = await openWidget(page);
+    const box = await u.panel.boundingBox();
+    assert.ok(box.width >= 389 && box.height >= 779, 'full screen: ' + JSON.stringify(box));
+    await u.input.fill('Hi! Do you ship to Austria?');
+    await u.input.press('Enter');
+    await waitIdle(page);
+    await shot(page, '13-mobile');
+    const close = u.host.locator('.cp-close');
+    await close.click();
+    await u.panel.waitFor({ state: 'hidden' });
+    await context.close();
+  }, { timeout: 30000 });
+
+  h.test('widget.js and widget.css are served by the proxy with the headers an embed needs', async () => {
+    if (!env.widgetFromProxy) throw new h.Skip('the proxy does not serve /widget.js yet');
+    for (const [file, type] of [['widget.js', /^text\/javascript/], ['widget.css', /^text\/css/]]) {
+      const r = await env.proxy.get(env.proxy.url + '/' + file);
+      assert.equal(r.status, 200, file);
+      assert.match(r.headers['content-type'] || '', type, file + ' content-type');
+      assert.match(r.headers['cache-control'] || '', /max-age=\d+/, file + ' cache-control');
+      assert.doesNotMatch(r.headers['cross-origin-resource-policy'] || '', /same-(origin|site)/, file + ' must load cross-origin');
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal(r.headers['set-cookie'], undefined);
+    }
+  });
+
+  h.test('no uncaught errors in any page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+};
