@@ -7,7 +7,8 @@
 //   widget.js from the proxy when it serves it, else from a static "cdn" on http://localhost:<port4>/
 //
 // Environment: CHAT_PROXY_JAR, JAVA_BIN, CHROMIUM, SCREENSHOT_DIR, WORK_DIR, PIDS_FILE, RESULTS_FILE,
-// CHAT_PROXY_EXTRA_CLASSPATH (appended to the proxy's class path).
+// CHAT_PROXY_EXTRA_CLASSPATH (appended to the proxy's class path), WIDGET_FROM=auto|proxy|static (static: serve
+// widget.js/css from the work tree even when the jar has them, e.g. to try widget changes against an older jar).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,7 +27,8 @@ const cfg = {
   work: process.env.WORK_DIR || fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'chat-proxy-browser-')),
   pidsFile: process.env.PIDS_FILE || '',
   resultsFile: process.env.RESULTS_FILE || '',
-  extraClasspath: process.env.CHAT_PROXY_EXTRA_CLASSPATH || ''
+  extraClasspath: process.env.CHAT_PROXY_EXTRA_CLASSPATH || '',
+  widgetFrom: process.env.WIDGET_FROM || 'auto'
 };
 
 const started = [];       // things to stop, last first
@@ -106,7 +108,10 @@ async function setup(env) {
       CHAT_PROXY_RATE_LIMIT__IP__PER_MINUTE: '1000',
       CHAT_PROXY_RATE_LIMIT__IP__PER_HOUR: '10000',
       CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE: '1000',
-      CHAT_PROXY_RESILIENCE__DRAIN_TIMEOUT: 'PT1S'
+      CHAT_PROXY_RESILIENCE__DRAIN_TIMEOUT: 'PT1S',
+      // Answers go on after the browser's connection dropped, so the widget can resume them (proxies that have
+      // the resume endpoint; older ones ignore the key).
+      CHAT_PROXY_RESILIENCE__CONTINUE_ON_DISCONNECT: 'true'
     }
   });
   started.push({ name: 'chat-proxy', stop: () => proxy.stop() });
@@ -119,7 +124,12 @@ async function setup(env) {
   let widgetSrc;
   let widgetFrom;
   const probe = await get(proxy.url + '/widget.js').catch(() => ({ status: 0, headers: {} }));
-  if (probe.status === 200 && /javascript/.test(probe.headers['content-type'] || '')) {
+  const proxyHasWidget = probe.status === 200 && /javascript/.test(probe.headers['content-type'] || '');
+  if (cfg.widgetFrom === 'proxy' && !proxyHasWidget) throw new Error('WIDGET_FROM=proxy but the proxy does not serve /widget.js');
+  // Without a session the resume route answers 401; a proxy without it answers 404.
+  const resumeProbe = await get(proxy.url + '/api/v1/chat/stream/00000000-0000-0000-0000-000000000000').catch(() => ({ status: 0 }));
+  const resumeEndpoint = resumeProbe.status === 401;
+  if (proxyHasWidget && cfg.widgetFrom !== 'static') {
     widgetSrc = proxyUrl + '/widget.js';
     widgetFrom = 'proxy';
   } else {
@@ -127,7 +137,7 @@ async function setup(env) {
     const cdnPort = await cdn.listen();
     started.push({ name: 'widget cdn', stop: () => cdn.close() });
     widgetSrc = 'http://localhost:' + cdnPort + '/widget.js';
-    widgetFrom = 'static server (the proxy does not serve /widget.js)';
+    widgetFrom = 'static server (' + (proxyHasWidget ? 'WIDGET_FROM=static' : 'the proxy does not serve /widget.js') + ')';
   }
 
   const site = createCustomerSite({ proxyUrl, widgetSrc });
@@ -149,9 +159,10 @@ async function setup(env) {
 
   console.log('# chromium ' + browser.version() + ', proxy jar ' + cfg.jar);
   console.log('# page ' + pageOrigin + ', refused page ' + refusedOrigin + ', proxy ' + proxyUrl
-    + ' (-> 127.0.0.1:' + proxy.port + '), widget from ' + widgetFrom);
+    + ' (-> 127.0.0.1:' + proxy.port + '), widget from ' + widgetFrom
+    + ', resume endpoint ' + (resumeEndpoint ? 'present' : 'absent (emulated where a test needs it)'));
   Object.assign(env, {
-    n8n, proxy, forwarder, proxyUrl, widgetSrc, widgetFromProxy: widgetFrom === 'proxy', browser,
+    n8n, proxy, forwarder, proxyUrl, widgetSrc, widgetFromProxy: widgetFrom === 'proxy', proxyHasWidget, resumeEndpoint, browser,
     pageUrl: pageOrigin + '/', pageOrigin, refusedUrl: refusedOrigin + '/', refusedOrigin
   });
 }

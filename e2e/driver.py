@@ -874,14 +874,26 @@ def main():
     t = time.monotonic()
 
     def start_all():
+        # three at a time: nine JVMs at once on a 2-core CI machine starve each other (a first H2 connection can then
+        # miss the pool's 3 s connection timeout and the proxy gives up starting)
+        batch = []
         for p in proxies.values():
             p.start()
-        for p in proxies.values():
+            batch.append(p)
+            if len(batch) == 3 or p is list(proxies.values())[-1]:
+                started(batch)
+                batch = []
+        return "%d instances up in %.1f s (three at a time)" % (len(proxies), time.monotonic() - t)
+
+    def started(batch):
+        for p in batch:
             try:
                 p.wait_ready(time.monotonic() + 90)
             except RuntimeError as e:
-                check(False, "the packaged proxy (java -jar %s) did not start" % JAR, str(e))
-        return "%d instances up in %.1f s (started together)" % (len(proxies), time.monotonic() - t)
+                hint = ""
+                if "protocol provider" in str(e):
+                    hint = " (no HTTP/1 client in the jar's libs/: helidon-webclient-http1 must be a runtime dependency)"
+                check(False, "the packaged proxy (java -jar %s) did not start%s" % (JAR, hint), str(e))
     run_case("proxy jar starts, configured by env only", start_all)
     proxy_start = time.monotonic() - t
     if RESULTS.failed:
@@ -907,10 +919,13 @@ def main():
         run_case("header auth (chat-echo-headerauth)", case_header_auth, proxies["header"])
         run_case("header auth, wrong value: n8n refuses", case_header_auth_wrong, proxies["headerwrong"])
     else:
+        try:
+            with open(os.path.join(REPO, "app.yaml"), encoding="utf-8") as f:
+                newer = "; the repository's app.yaml has one: rebuild the jar" if "header-auth:" in f.read() else ""
+        except OSError:
+            newer = ""
         run_case("header auth (chat-echo-headerauth)", lambda: (_ for _ in ()).throw(Skip(
-            "the jar has no n8n.header-auth setting (app.yaml in the jar)%s" % (
-                "; the repository's app.yaml has one: rebuild the jar" if "header-auth:" in open(
-                    os.path.join(REPO, "app.yaml")).read() else ""))))
+            "the jar has no n8n.header-auth setting (app.yaml in the jar)" + newer)))
     run_case("8 chat trigger via /api/v1/chat/stream", case_chat_trigger_api, proxies["trigger"])
     run_case("8 chat trigger via @n8n/chat endpoint", case_n8n_chat_endpoint, proxies["trigger"])
     slow.join()
@@ -936,7 +951,7 @@ def main():
     log("  %-44s %s" % ("n8n install", os.environ.get("E2E_T_INSTALL", "?")))
     log("  %-44s %s" % ("n8n fixtures load (import + publish)", os.environ.get("E2E_T_LOAD", "?")))
     log("  %-44s %s" % ("n8n start (to webhooks registered)", os.environ.get("E2E_T_START", "?")))
-    log("  %-44s %.1f s" % ("proxy start (%d jars at once)" % len(proxies), proxy_start))
+    log("  %-44s %.1f s" % ("proxy start (%d jars, three at a time)" % len(proxies), proxy_start))
     if timing:
         log("  time to first chunk, chat-stream (AI Agent), 5 runs after a warm-up:")
         log("    %-20s %8s %8s %8s" % ("", "median", "min", "max"))

@@ -423,6 +423,8 @@
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
+    svg.setAttribute('width', '24'); // a sane size even if the stylesheet could not be loaded
+    svg.setAttribute('height', '24');
     if (className) svg.setAttribute('class', className);
     for (var i = 0; i < paths.length; i++) {
       var p = document.createElementNS(SVG_NS, 'path');
@@ -512,6 +514,9 @@
   sendBtn.setAttribute('aria-label', TEXT.send);
   sendBtn.title = TEXT.send;
   sendBtn.appendChild(icon(ICON_SEND, 'cp-icon'));
+  var sendCount = el('span', 'cp-send__count');
+  sendCount.setAttribute('aria-hidden', 'true');
+  sendBtn.appendChild(sendCount);
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(sendBtn);
@@ -733,7 +738,9 @@
       if (v && v.valid && v.session_id) { state.sessionId = v.session_id; return true; }
       return createSession().then(function () { return false; });
     }, function (e) {
-      if (e.status !== 401) throw e;
+      // 401: no (valid) session yet. A network-level failure may be a CORS refusal of this origin, which only
+      // the session create can tell (its failure is examined by connect()).
+      if (e.status !== 401 && !e.network) throw e;
       return createSession().then(function () { return false; });
     });
   }
@@ -742,6 +749,7 @@
     return api('GET', '/chat/history/' + encodeURIComponent(state.sessionId)).then(function (h) {
       clearLog();
       var msgs = (h && h.messages) || [];
+      var follow = null;
       for (var i = 0; i < msgs.length; i++) {
         var m = msgs[i];
         if (!m || typeof m.content !== 'string') continue;
@@ -753,9 +761,13 @@
           else if (m.status === 'streaming') { meta = TEXT.stillWriting; kind = 'warn'; }
         }
         if (m.role !== 'user' && !m.content && !meta) continue;
-        addMessage(m.role === 'user' ? 'user' : 'assistant', m.content, { meta: meta, metaKind: kind });
+        var node = addMessage(m.role === 'user' ? 'user' : 'assistant', m.content, { meta: meta, metaKind: kind });
+        if (m.role !== 'user' && m.status === 'streaming' && i === msgs.length - 1 && typeof m.id === 'string') {
+          follow = { id: m.id, node: node };
+        }
       }
       scrollDown(true);
+      if (follow) setTimeout(function () { followAnswer(follow.id, follow.node); }, 0);
       return msgs.length;
     }, function (e) {
       if (e.status === 404) { clearLog(); return 0; }
@@ -868,17 +880,30 @@
     clearTimeout(state.blockTimer);
     var left = Math.ceil((state.blockedUntil - Date.now()) / 1000);
     if (left > 0) {
-      // The countdown lives in the placeholder and the button title: live regions would read it every second.
+      // The countdown is shown on the button and in the placeholder, outside the live regions (which would
+      // read it out every second).
       input.placeholder = 'You can send again in ' + duration(left);
       sendBtn.title = input.placeholder;
+      sendBtn.setAttribute('aria-label', TEXT.send + ' (' + input.placeholder.toLowerCase() + ')');
+      sendCount.textContent = left > 99 ? Math.ceil(left / 60) + 'm' : String(left);
+      sendBtn.classList.add('cp-send--countdown');
       state.blockTimer = setTimeout(tickRateLimit, Math.min(1000, left * 1000));
       return;
     }
     state.blockedUntil = 0;
     input.placeholder = TEXT.placeholder;
     sendBtn.title = TEXT.send;
+    sendBtn.setAttribute('aria-label', TEXT.send);
+    sendBtn.classList.remove('cp-send--countdown');
+    sendCount.textContent = '';
     updateComposer();
-    if (log.querySelector('.cp-note--limit')) setStatus(TEXT.canSendAgain);
+    var notes = log.querySelectorAll('.cp-note--limit');
+    if (notes.length) {
+      var last = notes[notes.length - 1];
+      last.className = 'cp-note cp-note--info';
+      last.setAttribute('role', 'status');
+      last.firstChild.textContent = TEXT.canSendAgain;
+    }
   }
 
   // ----- sending and streaming -----
@@ -947,10 +972,19 @@
     if (ev.event === 'start') {
       if (!this.messageId && typeof d.message_id === 'string') this.messageId = d.message_id;
     } else if (ev.event === 'chunk') {
+      if (d.replace === true && typeof d.content === 'string') {
+        // A replayed answer whose chunks are gone: its whole text, replacing what is shown.
+        this.answer = d.content;
+        this.lastSeq = Number.MAX_SAFE_INTEGER;
+        this.scheduleRender();
+        return;
+      }
       var seq = eventSeq(ev.id);
       if (seq >= 0 && seq <= this.lastSeq) return;
-      if (seq >= 0) this.lastSeq = seq;
-      if (ev.id) this.lastEventId = ev.id;
+      if (seq >= 0) {
+        this.lastSeq = seq;
+        this.lastEventId = ev.id;
+      }
       if (typeof d.content === 'string' && d.content) {
         this.answer += d.content;
         this.scheduleRender();
@@ -991,18 +1025,22 @@
   };
 
   /** After a drop: GET /chat/stream/{message_id} with Last-Event-ID, with backoff. False when it cannot resume. */
-  Exchange.prototype.resume = function (signal) {
+  Exchange.prototype.resume = function (signal, opts) {
     var self = this;
     var attempt = 0;
-    setStatus(TEXT.reconnecting);
-    setSubtitle(TEXT.reconnecting);
-    if (this.node) setMeta(this.node, TEXT.reconnecting, 'warn');
+    var immediate = !!(opts && opts.immediate);
+    var label = (opts && opts.label) || TEXT.reconnecting;
+    setStatus(label);
+    setSubtitle(label);
+    if (this.node && !(opts && opts.quiet)) setMeta(this.node, label, 'warn');
     function next() {
       if (self.done) return Promise.resolve(true);
       if (!self.messageId || attempt >= MAX_RESUME_ATTEMPTS || self.gen !== state.generation) {
         return Promise.resolve(false);
       }
-      var delay = backoffDelay(attempt++);
+      var delay = immediate ? 0 : backoffDelay(attempt);
+      immediate = false;
+      attempt++;
       return waitOnline(delay, signal).then(function () {
         var headers = { Accept: 'text/event-stream' };
         if (self.lastEventId) headers['Last-Event-ID'] = self.lastEventId;
@@ -1059,9 +1097,18 @@
     });
   }
 
-  function finishExchange(x) {
+  function finishExchange(x, resumed) {
     clearTimeout(x.renderTimer);
     if (x.gen !== state.generation) return;
+    if (x.fromHistory && !x.done && x.lastSeq < 0) {
+      // After a reload: the answer could not be followed (no resume endpoint); leave it as the history shows it.
+      remove(x.typing);
+      var shown = x.node || addMessage('assistant', '');
+      shown.classList.remove('cp-msg--streaming');
+      setMeta(shown, TEXT.stillWriting, 'warn');
+      return;
+    }
+    remove(x.typing);
     if (x.answer) x.render();
     var node = x.node;
     if (node) {
@@ -1081,6 +1128,41 @@
     } else if (x.finish && !OK_STATUS.test(x.finish)) {
       setMeta(node, 'Finished early (' + x.finish + ')', 'warn');
     }
+  }
+
+  /** After a reload: the last answer was still being written; follow it through the resume endpoint. */
+  function followAnswer(messageId, node) {
+    if (state.busy) return;
+    state.busy = true;
+    updateComposer();
+    var gen = state.generation;
+    var x = new Exchange(null, gen);
+    x.messageId = messageId;
+    x.fromHistory = true;
+    var meta = node.querySelector('.cp-meta');
+    if (meta) remove(meta);
+    if (bubbleOf(node).textContent) {
+      x.node = node;
+      node.classList.add('cp-msg--streaming');
+    } else {
+      // Nothing of it arrived yet: the typing dots stand in for it until the first chunk.
+      remove(node);
+      x.typing = addTyping();
+    }
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    state.controller = controller;
+    log.setAttribute('aria-busy', 'true');
+    x.resume(controller ? controller.signal : undefined, { immediate: true, quiet: true, label: TEXT.typing })
+      .then(function () { finishExchange(x); }, function () { finishExchange(x); })
+      .then(function () {
+        if (gen !== state.generation) return;
+        state.busy = false;
+        state.controller = null;
+        log.removeAttribute('aria-busy');
+        setStatus('');
+        setSubtitle('');
+        updateComposer();
+      });
   }
 
   function markNotSent(userNode, text) {
@@ -1176,15 +1258,19 @@
     state.sessionId = null;
     clearLog();
     updateComposer();
+    var gen = state.generation;
     var end = old ? api('DELETE', '/session').then(null, function () {}) : Promise.resolve();
-    end.then(function () {
+    // Sending waits for this (send() goes through state.ready while there is no session id).
+    state.ready = end.then(function () {
       return createSession();
     }).then(function () {
-      state.ready = Promise.resolve(true);
-      addNote(TEXT.restarted, 'info');
+      if (gen === state.generation) addNote(TEXT.restarted, 'info');
+      return true;
     }, function (e) {
-      if (e && e.status === 429) showRateLimit(e);
-      else connect();
+      if (gen !== state.generation) return false;
+      state.ready = null;
+      if (e && e.status === 429) { showRateLimit(e); return false; }
+      return connect();
     });
     input.focus();
   }

@@ -95,43 +95,43 @@ public final class ChatProxy implements AutoCloseable {
         this.database = Database.open(settings.database());
         RedisSettings redisSettings = settings.redis();
         this.redis = redisSettings.url().map(url -> RedisStore.connect(url, redisSettings.cluster(),
-                                                                         redisSettings.keyPrefix(),
-                                                                         redisSettings.commandTimeout()));
+                redisSettings.keyPrefix(),
+                redisSettings.commandTimeout()));
         this.sweeper = new Sweeper(database, settings.database(), clock);
         this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
         JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
-                                              security.sessionKey(), security.previousSessionKeys(), clock);
+                security.sessionKey(), security.previousSessionKeys(), clock);
         SessionStore sessions = new SessionStore(database, redis
                 .<SessionCache>map(r -> new RedisSessionCache(r, redisSettings.sessionCacheTtl(), clock))
                 .orElse(SessionCache.NONE));
         SessionCookie cookie = new SessionCookie(settings.session());
         SessionAuthenticator authenticator = new SessionAuthenticator(sessionTokens, sessions, cookie,
-                                                                      security.sessionTtl(),
-                                                                      security.absoluteSessionLifetime(), clock,
-                                                                      metrics);
+                security.sessionTtl(),
+                security.absoluteSessionLifetime(), clock,
+                metrics);
         RateLimiter limiter = redis.<RateLimiter>map(r -> new ResilientRateLimiter(
-                        new RedisRateLimiter(r, clock), new LocalRateLimiter(clock), redisSettings.onFailure(),
-                        redisSettings.replicas(), metrics::rateLimitFallback))
+                new RedisRateLimiter(r, clock), new LocalRateLimiter(clock), redisSettings.onFailure(),
+                redisSettings.replicas(), metrics::rateLimitFallback))
                 .orElseGet(() -> new LocalRateLimiter(clock));
         RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
         ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
         MessageStore messages = new MessageStore(database, clock);
         AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
-                        r, settings.streams().resumeTtl(), settings.streams().lease()))
+                r, settings.streams().resumeTtl(), settings.streams().lease()))
                 .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(), clock));
         AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
-                                            journal);
+                journal);
         SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
         this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
-                                                 clock, rateLimits, clientAddress, opener);
+                clock, rateLimits, clientAddress, opener);
         MessageIntake intake = new MessageIntake(new MessageText(settings.streams().maxMessageLength()),
-                                                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
-                                                 messages, metrics, settings.logMessageContent());
+                new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
+                messages, metrics, settings.logMessageContent());
         this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json);
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
-                                                 clientAddress, intake, messages, relay, json, clock);
+                clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
-                                               version());
+                version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
         this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected);
         metrics.breakerState(upstream::breakerLevel);
@@ -169,7 +169,7 @@ public final class ChatProxy implements AutoCloseable {
         routing.error(StorageUnavailableException.class, (req, res, e) -> {
             LOGGER.log(Level.WARNING, "Database unavailable: " + e.getCause());
             errors.send(req, res, ApiException.unavailable("database_unavailable",
-                                                           "Storage is unavailable: please retry shortly", 5));
+                    "Storage is unavailable: please retry shortly", 5));
         });
         SecuritySettings security = settings.security();
         routing.addFilter(new RequestIds())
@@ -184,9 +184,9 @@ public final class ChatProxy implements AutoCloseable {
                 .register("/health", healthService)
                 .register("/metrics", metricsService)
                 .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
-                                                                          .location("/WEB")
-                                                                          .welcome("index.html")
-                                                                          .build()));
+                        .location("/WEB")
+                        .welcome("index.html")
+                        .build()));
     }
 
     /** The settings this application was built from. */
@@ -244,7 +244,7 @@ public final class ChatProxy implements AutoCloseable {
     private List<DependencyProbe> probes(RateLimiter limiter, GuardedUpstream upstream) {
         List<DependencyProbe> probes = new ArrayList<>();
         probes.add(DependencyProbe.timed("database", true, database::ping,
-                                         Map.of("kind", database.postgres() ? "postgresql" : "h2")));
+                Map.of("kind", database.postgres() ? "postgresql" : "h2")));
         redis.ifPresent(r -> probes.add(new DependencyProbe("redis", false, () -> {
             long latency = r.pingMillis();
             return new DependencyProbe.Result(latency >= 0, latency, Map.of());
@@ -266,7 +266,7 @@ public final class ChatProxy implements AutoCloseable {
             return new DemoUpstream(Duration.ofMillis(150));
         }
         JwtCodec n8nTokens = new JwtCodec(TokenKind.N8N, security.algorithm(), security.issuer(),
-                                          security.n8nKey(), java.util.List.of(), clock);
+                security.n8nKey(), java.util.List.of(), clock);
         return new N8nWebhookUpstream(settings.n8n(), n8nTokens, new JsonCodec().mapper());
     }
 

@@ -50,7 +50,8 @@ public final class Main {
 
     private static void configureLogging(AppSettings settings) {
         Logger root = Logger.getLogger("");
-        root.setLevel(java.util.logging.Level.parse(settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
+        root.setLevel(
+                java.util.logging.Level.parse(settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
         if (settings.jsonLogs()) {
             for (java.util.logging.Handler handler : root.getHandlers()) {
                 handler.setFormatter(new JsonLogFormatter());

@@ -27,9 +27,9 @@ class EmbeddedModeTest {
 
     private Map<String, String> debugEnv() {
         return Map.of("DEBUG", "true",
-                      "DATABASE_URL", "jdbc:h2:file:" + dir.resolve("data/chat-proxy"),
-                      "JWT_SECRET_KEY", TestApp.JWT_SECRET,
-                      "SESSION_SECRET_KEY", TestApp.N8N_SECRET);
+                "DATABASE_URL", "jdbc:h2:file:" + dir.resolve("data/chat-proxy"),
+                "JWT_SECRET_KEY", TestApp.JWT_SECRET,
+                "SESSION_SECRET_KEY", TestApp.N8N_SECRET);
     }
 
     @Test

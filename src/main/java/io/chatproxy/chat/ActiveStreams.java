@@ -29,8 +29,11 @@ public final class ActiveStreams {
         boolean[] allowed = {false};
         background.compute(sessionId, (id, n) -> {
             int count = n == null ? 0 : n;
-            allowed[0] = count < cap;
-            return allowed[0] ? count + 1 : (count == 0 ? null : count);
+            if (count < cap) {
+                allowed[0] = true;
+                return count + 1;
+            }
+            return n;
         });
         return allowed[0];
     }

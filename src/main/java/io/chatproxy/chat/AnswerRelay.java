@@ -41,7 +41,7 @@ public final class AnswerRelay {
      * @param journal where chunks are kept for resuming
      */
     public AnswerRelay(Upstream upstream, MessageStore messages, JsonCodec json, StreamSettings settings,
-                       StreamEvents events, ActiveStreams active, AnswerJournal journal) {
+            StreamEvents events, ActiveStreams active, AnswerJournal journal) {
         this.upstream = upstream;
         this.messages = messages;
         this.json = json;
@@ -118,7 +118,7 @@ public final class AnswerRelay {
         events.streamStarted();
         journal.begin(id);
         RelayedAnswer watched = new RelayedAnswer(answer, writer, settings, () -> journal.renew(id),
-                                                  () -> detach(sessionId));
+                () -> detach(sessionId));
         active.add(watched);
         try (answer) {
             watched.start();
@@ -135,8 +135,9 @@ public final class AnswerRelay {
             if (pump.ending == null) {
                 pump.ending = new AnswerJournal.Ending("upstream_lost", "The answer was interrupted");
             }
-            journal.finish(id, pump.seq, pump.ending);
+            // stored before the journal says it ended: whoever sees the ending can read the final answer
             store(id, pump.content.toString(), pump.status);
+            journal.finish(id, pump.seq, pump.ending);
             events.streamEnded(pump.status, pump.seq);
         }
     }

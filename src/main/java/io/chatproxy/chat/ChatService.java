@@ -19,9 +19,6 @@ import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
 
-
-
-
 /**
  * {@code /api/v1/chat}: send a message and receive the streamed answer; read a session's history.
  */
@@ -48,7 +45,7 @@ public final class ChatService implements HttpService {
      * @param json JSON codec
      */
     public ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
-                       AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json) {
+            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json) {
         this.authenticator = authenticator;
         this.intake = intake;
         this.messages = messages;

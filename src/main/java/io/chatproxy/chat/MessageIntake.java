@@ -48,8 +48,8 @@ public final class MessageIntake {
      * @param logContent whether to log message text (development only)
      */
     public MessageIntake(MessageText messageText, ThreatDetector threats, ThreatSettings threatSettings,
-                         RateLimitGuard rateLimits, ClientAddress clientAddress, MessageStore messages,
-                         StreamEvents events, boolean logContent) {
+            RateLimitGuard rateLimits, ClientAddress clientAddress, MessageStore messages,
+            StreamEvents events, boolean logContent) {
         this.messageText = messageText;
         this.threats = threats;
         this.threatSettings = threatSettings;
@@ -71,7 +71,7 @@ public final class MessageIntake {
      * @return what was stored and what to send upstream
      */
     public Accepted accept(ServerRequest req, ServerResponse res, AuthenticatedSession session, String raw,
-                           String pageUrl) {
+            String pageUrl) {
         String text = messageText.clean(raw);
         if (logContent) {
             LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);
@@ -81,11 +81,12 @@ public final class MessageIntake {
         Exchange exchange = messages.begin(session.id(), text);
         events.messageReceived();
         UpstreamRequest upstream = new UpstreamRequest(session.id(), session.origin(), text,
-                                                       session.session().originDomain(), pageUrl,
-                                                       exchange.userMessageId(), RequestIds.of(req),
-                                                       threatSettings.action() == ThreatSettings.Action.FLAG
-                                                               ? threat : ThreatVerdict.NONE,
-                                                       traceparent(req));
+                session.session().originDomain(), pageUrl,
+                exchange.userMessageId(), RequestIds.of(req),
+                threatSettings.action() == ThreatSettings.Action.FLAG
+                        ? threat
+                        : ThreatVerdict.NONE,
+                traceparent(req));
         return new Accepted(exchange, upstream);
     }
 
@@ -108,8 +109,8 @@ public final class MessageIntake {
                 + ") matched a message of session " + session.id());
         if (threatSettings.action() == ThreatSettings.Action.BLOCK && verdict.score() >= threatSettings.blockScore()) {
             throw new ApiException(Status.BAD_REQUEST_400, "message_blocked",
-                                   "The message was refused by the content filter", Map.of(),
-                                   Map.of("rules", verdict.rules()));
+                    "The message was refused by the content filter", Map.of(),
+                    Map.of("rules", verdict.rules()));
         }
         return verdict;
     }

@@ -98,7 +98,7 @@ public final class MessageStore {
     }
 
     private static void insert(DbTransaction tx, String id, String sessionId, int seq, String role, String content,
-                               MessageStatus status, Instant now) {
+            MessageStatus status, Instant now) {
         tx.createNamedInsert("insert-message")
                 .addParam("id", id).addParam("session_id", sessionId).addParam("seq", seq).addParam("role", role)
                 .addParam("content", content).addParam("status", status.text())
@@ -108,9 +108,9 @@ public final class MessageStore {
 
     private static StoredMessage message(DbRow row) {
         return new StoredMessage(row.column("id").get(String.class),
-                                 row.column("role").get(String.class),
-                                 row.column("content").get(String.class),
-                                 row.column("status").get(String.class),
-                                 DbTime.read(row, "created_at"));
+                row.column("role").get(String.class),
+                row.column("content").get(String.class),
+                row.column("status").get(String.class),
+                DbTime.read(row, "created_at"));
     }
 }

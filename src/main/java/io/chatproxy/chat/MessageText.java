@@ -37,7 +37,8 @@ public final class MessageText {
         StringBuilder kept = new StringBuilder(raw.length());
         raw.codePoints()
                 .filter(cp -> cp == '\n' || cp == '\t' || !(Character.getType(cp) == Character.CONTROL
-                        || Character.getType(cp) == Character.FORMAT && cp != 0x200D || cp == 0x2028 || cp == 0x2029))
+                        || (Character.getType(cp) == Character.FORMAT && cp != 0x200D) || cp == 0x2028
+                        || cp == 0x2029))
                 .forEach(kept::appendCodePoint);
         String text = Normalizer.normalize(kept, Normalizer.Form.NFC).strip();
         if (text.isEmpty()) {

@@ -74,8 +74,8 @@ public final class N8nChatService implements HttpService {
      * @param clock time source
      */
     public N8nChatService(OriginPolicy origins, SessionStore sessions, SessionOpener opener,
-                          RateLimitGuard rateLimits, ClientAddress clientAddress, MessageIntake intake,
-                          MessageStore messages, AnswerRelay relay, JsonCodec json, Clock clock) {
+            RateLimitGuard rateLimits, ClientAddress clientAddress, MessageIntake intake,
+            MessageStore messages, AnswerRelay relay, JsonCodec json, Clock clock) {
         this.origins = origins;
         this.sessions = sessions;
         this.opener = opener;
@@ -96,11 +96,11 @@ public final class N8nChatService implements HttpService {
     private void post(ServerRequest req, ServerResponse res) {
         if (req.headers().contentType().map(t -> t.mediaType().text().startsWith("multipart/")).orElse(false)) {
             throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "files_not_supported",
-                                   "File uploads are not supported by this chat");
+                    "File uploads are not supported by this chat");
         }
         ObjectNode body = json.readObject(req);
         handle(req, res, JsonFields.requiredText(body, "action"), JsonFields.requiredText(body, "sessionId"),
-               JsonFields.optionalText(body, "chatInput"));
+                JsonFields.optionalText(body, "chatInput"));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
@@ -112,11 +112,11 @@ public final class N8nChatService implements HttpService {
     }
 
     private void handle(ServerRequest req, ServerResponse res, String action, String clientSessionId,
-                        Optional<String> chatInput) {
+            Optional<String> chatInput) {
         String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
                 .flatMap(OriginPolicy::normalise)
                 .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                                                          "This site is not allowed to use the chat"));
+                        "This site is not allowed to use the chat"));
         if (!CLIENT_SESSION.matcher(clientSessionId).matches()) {
             throw ApiException.badRequest("invalid_session_id", "sessionId must be 8-128 letters, digits, - or _");
         }

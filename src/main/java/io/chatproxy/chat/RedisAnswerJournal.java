@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
@@ -44,10 +45,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     @Override
     public void begin(String messageId) {
-        quietly(messageId, () -> {
-            redis.commands().psetex(leaseKey(messageId), lease.toMillis(), "1");
-            return null;
-        });
+        quietly(messageId, () -> redis.commands().set(leaseKey(messageId), "1", SetArgs.Builder.px(lease.toMillis())));
     }
 
     @Override
@@ -63,7 +61,6 @@ public final class RedisAnswerJournal implements AnswerJournal {
             if (seq == 1) {
                 redis.commands().pexpire(key, IN_FLIGHT_TTL.toMillis());
             }
-            return null;
         });
     }
 
@@ -71,12 +68,12 @@ public final class RedisAnswerJournal implements AnswerJournal {
     public void finish(String messageId, int lastSeq, Ending ending) {
         quietly(messageId, () -> {
             String key = streamKey(messageId);
-            Map<String, String> fields = ending.normal() ? Map.of("t", "e")
+            Map<String, String> fields = ending.normal()
+                    ? Map.of("t", "e")
                     : Map.of("t", "f", "code", ending.code(), "message", ending.message());
             redis.commands().xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields);
             redis.commands().pexpire(key, resumeTtl.toMillis());
             redis.commands().del(leaseKey(messageId));
-            return null;
         });
         warned.remove(messageId);
     }
@@ -88,9 +85,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
                 io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+"));
         if (entries.isEmpty() && !wait.isZero()) {
             long block = Math.min(wait.toMillis(), 500);
-            List<StreamMessage<String, String>> fresh = redis.commands().xread(
-                    XReadArgs.Builder.block(block).count(1000),
-                    XReadArgs.StreamOffset.from(key, afterSeq + "-0"));
+            List<StreamMessage<String, String>> fresh = readAfter(key, afterSeq, block);
             entries = fresh == null ? List.of() : fresh;
         }
         boolean alive = redis.commands().exists(leaseKey(messageId)) > 0;
@@ -111,6 +106,13 @@ public final class RedisAnswerJournal implements AnswerJournal {
         return new Replay(known, chunks, ending, alive);
     }
 
+    // Lettuce's xread takes StreamOffset varargs, a generic array javac cannot check: one offset, safe.
+    @SuppressWarnings("unchecked")
+    private List<StreamMessage<String, String>> readAfter(String key, int afterSeq, long blockMillis) {
+        return redis.commands().xread(XReadArgs.Builder.block(blockMillis).count(1000),
+                XReadArgs.StreamOffset.from(key, afterSeq + "-0"));
+    }
+
     @Override
     public List<String> chunks(String messageId) {
         return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
@@ -127,9 +129,9 @@ public final class RedisAnswerJournal implements AnswerJournal {
         return redis.key("answer:{" + messageId + "}:lease");
     }
 
-    private void quietly(String messageId, java.util.function.Supplier<?> call) {
+    private void quietly(String messageId, Runnable call) {
         try {
-            call.get();
+            call.run();
         } catch (RuntimeException e) {
             if (warned.computeIfAbsent(messageId, id -> new AtomicBoolean()).compareAndSet(false, true)) {
                 LOGGER.log(Level.WARNING, "Answer " + messageId + " is not resumable: Redis failed ("

@@ -34,7 +34,7 @@ final class RelayedAnswer {
      * @param detach asked once when the client is gone: true lets the answer continue in the background
      */
     RelayedAnswer(AnswerStream answer, AnswerWriter writer, StreamSettings settings, Runnable renewLease,
-                  BooleanSupplier detach) {
+            BooleanSupplier detach) {
         this.answer = answer;
         this.writer = writer;
         this.settings = settings;

@@ -17,8 +17,8 @@ import io.chatproxy.config.SettingsReader;
  * @param resumeTtl how long an ended answer can be resumed from the journal
  */
 public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Duration idleTimeout,
-                             int maxMessageLength, boolean continueOnDisconnect, int maxBackgroundPerSession,
-                             Duration lease, Duration resumeTtl) {
+        int maxMessageLength, boolean continueOnDisconnect, int maxBackgroundPerSession,
+        Duration lease, Duration resumeTtl) {
     /**
      * Reads the settings.
      *
@@ -34,12 +34,12 @@ public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Dur
             default -> throw SettingsReader.invalid("resilience.continue-on-disconnect", "must be auto, true or false");
         };
         return new StreamSettings(r.duration("chat.heartbeat-interval"),
-                                  r.duration("n8n.first-byte-timeout"),
-                                  r.duration("n8n.idle-timeout"),
-                                  r.integer("chat.max-message-length", 1, 100_000),
-                                  continueOnDisconnect,
-                                  r.integer("resilience.max-background-answers-per-session", 0, 100),
-                                  r.duration("resilience.answer-lease"),
-                                  r.duration("chat.resume-ttl"));
+                r.duration("n8n.first-byte-timeout"),
+                r.duration("n8n.idle-timeout"),
+                r.integer("chat.max-message-length", 1, 100_000),
+                continueOnDisconnect,
+                r.integer("resilience.max-background-answers-per-session", 0, 100),
+                r.duration("resilience.answer-lease"),
+                r.duration("chat.resume-ttl"));
     }
 }

@@ -21,26 +21,28 @@ final class UpstreamErrors {
 
     static ApiException toApi(UpstreamException e) {
         Map<String, Object> details = e.status().isPresent()
-                ? Map.of("upstream_status", e.status().getAsInt()) : Map.of();
+                ? Map.of("upstream_status", e.status().getAsInt())
+                : Map.of();
         return switch (e.kind()) {
             case BREAKER_OPEN -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
-                                                  "The chat workflow is failing: calls are paused for a moment",
-                                                  Map.of("Retry-After", retryAfter(e)), details);
+                    "The chat workflow is failing: calls are paused for a moment",
+                    Map.of("Retry-After", retryAfter(e)), details);
             case UNREACHABLE -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
-                                                 "The chat workflow cannot be reached right now",
-                                                 Map.of("Retry-After", "10"), details);
+                    "The chat workflow cannot be reached right now",
+                    Map.of("Retry-After", "10"), details);
             case TIMEOUT -> new ApiException(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
-                                             "The chat workflow did not answer in time", Map.of(), details);
+                    "The chat workflow did not answer in time", Map.of(), details);
             case WORKFLOW_NOT_ACTIVE -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
-                                                         "The chat workflow is not active (n8n answered 404: "
-                                                                 + "activate the workflow or check N8N_WEBHOOK_URL)",
-                                                         Map.of(), details);
+                    "The chat workflow is not active (n8n answered 404: "
+                            + "activate the workflow or check N8N_WEBHOOK_URL)",
+                    Map.of(), details);
             case CREDENTIALS_REFUSED -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
-                                                         "n8n refused the proxy's credentials (check "
-                                                                 + "SESSION_SECRET_KEY / N8N_API_KEY against the "
-                                                                 + "workflow's authentication)", Map.of(), details);
+                    "n8n refused the proxy's credentials (check "
+                            + "SESSION_SECRET_KEY / N8N_API_KEY against the "
+                            + "workflow's authentication)",
+                    Map.of(), details);
             case ERROR_STATUS -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
-                                                  "The chat workflow failed", Map.of(), details);
+                    "The chat workflow failed", Map.of(), details);
         };
     }
 }

@@ -23,7 +23,7 @@ public record DependencyProbe(String name, boolean critical, Supplier<Result> ch
 
     /** A check that times a boolean call. */
     public static DependencyProbe timed(String name, boolean critical, java.util.function.BooleanSupplier call,
-                                        Map<String, Object> details) {
+            Map<String, Object> details) {
         return new DependencyProbe(name, critical, () -> {
             long start = System.nanoTime();
             boolean up = call.getAsBoolean();

@@ -42,7 +42,7 @@ public final class HealthService implements HttpService {
      * @param version application version
      */
     public HealthService(List<DependencyProbe> probes, Map<String, Object> publicConfig, JsonCodec json, Clock clock,
-                         String version) {
+            String version) {
         this.probes = List.copyOf(probes);
         this.publicConfig = publicConfig;
         this.json = json;

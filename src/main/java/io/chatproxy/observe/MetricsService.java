@@ -32,7 +32,7 @@ public final class MetricsService implements HttpService {
      * @param breakerState state of the circuit breaker around n8n
      */
     public MetricsService(ProxyMetrics metrics, IntSupplier activeStreams, JsonCodec json,
-                          java.util.function.Supplier<String> breakerState) {
+            java.util.function.Supplier<String> breakerState) {
         this.breakerState = breakerState;
         this.metrics = metrics;
         this.activeStreams = activeStreams;
@@ -53,18 +53,18 @@ public final class MetricsService implements HttpService {
         ProxyMetrics.Snapshot s = metrics.snapshot(activeStreams.getAsInt());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("connections", ordered("active_streams", s.activeStreams(), "total_streams", s.totalStreams(),
-                                        "disconnects", s.disconnects()));
+                "disconnects", s.disconnects()));
         body.put("rate_limits", ordered("allowed", s.allowed(), "rejected", s.rejected(),
-                                        "by_scope", s.rejectedByScope(), "fallback_decisions",
-                                        s.rateLimitFallbacks()));
+                "by_scope", s.rejectedByScope(), "fallback_decisions",
+                s.rateLimitFallbacks()));
         body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes(),
-                                     "threats_by_rule", s.threatsByRule()));
+                "threats_by_rule", s.threatsByRule()));
         body.put("upstream", ordered("requests", s.upstreamRequests(), "errors", s.upstreamErrors(),
-                                     "circuit_breaker", breakerState.get(),
-                                     "bulkhead_rejections", s.bulkheadRejections(),
-                                     "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
+                "circuit_breaker", breakerState.get(),
+                "bulkhead_rejections", s.bulkheadRejections(),
+                "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
         body.put("sessions", ordered("created", s.sessionsCreated(), "invalid_tokens", s.invalidTokens(),
-                                     "fingerprint_mismatches", s.fingerprintMismatches()));
+                "fingerprint_mismatches", s.fingerprintMismatches()));
         json.send(res, Status.OK_200, body);
     }
 

@@ -29,10 +29,10 @@ public final class ObserveEndpoints {
                 .details(true)
                 .useSystemServices(true)
                 .addCheck(() -> HealthCheckResponse.builder().status(databaseUp.getAsBoolean()).build(),
-                          HealthCheckType.READINESS, "database")
+                        HealthCheckType.READINESS, "database")
                 .addCheck(() -> HealthCheckResponse.builder().status(!draining.getAsBoolean())
-                                  .detail("draining", draining.getAsBoolean()).build(),
-                          HealthCheckType.READINESS, "accepting-streams")
+                        .detail("draining", draining.getAsBoolean()).build(),
+                        HealthCheckType.READINESS, "accepting-streams")
                 .build();
         return ObserveFeature.builder()
                 .endpoint("/observe")

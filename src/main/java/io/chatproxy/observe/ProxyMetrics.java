@@ -50,12 +50,12 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     public ProxyMetrics(MeterRegistry registry, IntSupplier activeStreams) {
         this.registry = registry;
         this.ttfb = registry.getOrCreate(Timer.builder("chat.upstream.ttfb")
-                                                 .description("Time from calling n8n to the first chunk")
-                                                 .percentiles(0.5, 0.99));
+                .description("Time from calling n8n to the first chunk")
+                .percentiles(0.5, 0.99));
         // One live gauge: a previous instance in this JVM (tests start several) must not keep answering.
         registry.remove("chat.streams.active", java.util.List.of());
         this.activeGauge = registry.getOrCreate(Gauge.builder("chat.streams.active", activeStreams::getAsInt)
-                                                        .description("Chat streams open now"));
+                .description("Chat streams open now"));
     }
 
     @Override
@@ -90,7 +90,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     public void breakerState(java.util.function.IntSupplier level) {
         registry.remove("chat.upstream.circuit_breaker.state", java.util.List.of());
         breakerGauge = registry.getOrCreate(Gauge.builder("chat.upstream.circuit_breaker.state", level::getAsInt)
-                                                    .description("0 closed, 1 half-open, 2 open"));
+                .description("0 closed, 1 half-open, 2 open"));
     }
 
     /**
@@ -162,12 +162,12 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     /** A snapshot for the JSON endpoint. */
     public Snapshot snapshot(int activeStreams) {
         return new Snapshot(activeStreams, streamsTotal.sum(), disconnects.sum(), messages.sum(),
-                            sessionsCreated.sum(), invalidTokens.sum(), fingerprintMismatches.sum(), allowed.sum(),
-                            sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
-                            outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                                    e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
-                            millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum(),
-                            sums(bulkheadRejections));
+                sessionsCreated.sum(), invalidTokens.sum(), fingerprintMismatches.sum(), allowed.sum(),
+                sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
+                outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                        e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
+                millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum(),
+                sums(bulkheadRejections));
     }
 
     @Override
@@ -219,11 +219,11 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      * @param bulkheadRejections requests refused by a full bulkhead, by route group
      */
     public record Snapshot(int activeStreams, long totalStreams, long disconnects, long messages,
-                           long sessionsCreated, long invalidTokens, long fingerprintMismatches, long allowed,
-                           Map<String, Long> rejectedByScope, long upstreamRequests, Map<String, Long> upstreamErrors,
-                           Map<String, Long> outcomes, double ttfbP50, double ttfbP99,
-                           Map<String, Long> threatsByRule, long rateLimitFallbacks,
-                           Map<String, Long> bulkheadRejections) {
+            long sessionsCreated, long invalidTokens, long fingerprintMismatches, long allowed,
+            Map<String, Long> rejectedByScope, long upstreamRequests, Map<String, Long> upstreamErrors,
+            Map<String, Long> outcomes, double ttfbP50, double ttfbP99,
+            Map<String, Long> threatsByRule, long rateLimitFallbacks,
+            Map<String, Long> bulkheadRejections) {
         /** Requests refused in all scopes. */
         public long rejected() {
             return rejectedByScope.values().stream().mapToLong(Long::longValue).sum();

@@ -72,8 +72,7 @@ public final class Database implements AutoCloseable {
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 .load()
-                .migrate()
-                .migrationsExecuted;
+                .migrate().migrationsExecuted;
     }
 
     /** The DbClient for named statements. */
@@ -113,9 +112,11 @@ public final class Database implements AutoCloseable {
     /** Connections in use and idle, for metrics. */
     public PoolState poolState() {
         var mx = dataSource.getHikariPoolMXBean();
-        return mx == null ? new PoolState(0, 0, 0) : new PoolState(mx.getActiveConnections(),
-                                                                   mx.getIdleConnections(),
-                                                                   mx.getThreadsAwaitingConnection());
+        return mx == null
+                ? new PoolState(0, 0, 0)
+                : new PoolState(mx.getActiveConnections(),
+                        mx.getIdleConnections(),
+                        mx.getThreadsAwaitingConnection());
     }
 
     @Override
@@ -141,7 +142,7 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("options", "-c statement_timeout=" + timeoutMillis);
             config.addDataSourceProperty("socketTimeout", Long.toString(Math.max(1, timeoutMillis / 1000 * 2)));
             config.addDataSourceProperty("connectTimeout",
-                                         Long.toString(Math.max(1, settings.connectionTimeout().toSeconds())));
+                    Long.toString(Math.max(1, settings.connectionTimeout().toSeconds())));
             config.addDataSourceProperty("tcpKeepAlive", "true");
         }
         return config;

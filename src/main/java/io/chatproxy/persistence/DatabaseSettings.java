@@ -21,17 +21,17 @@ import io.chatproxy.config.SettingsReader;
  * @param staleAnswerAfter an answer still streaming this long after its last write is marked partial
  */
 public record DatabaseSettings(DatabaseUrl url,
-                               int maxPoolSize,
-                               int minIdle,
-                               Duration connectionTimeout,
-                               Duration validationTimeout,
-                               Duration maxLifetime,
-                               Duration queryTimeout,
-                               boolean migrateOnStart,
-                               Duration sweepInterval,
-                               Duration retention,
-                               int sweepBatch,
-                               Duration staleAnswerAfter) {
+        int maxPoolSize,
+        int minIdle,
+        Duration connectionTimeout,
+        Duration validationTimeout,
+        Duration maxLifetime,
+        Duration queryTimeout,
+        boolean migrateOnStart,
+        Duration sweepInterval,
+        Duration retention,
+        int sweepBatch,
+        Duration staleAnswerAfter) {
     /**
      * Reads the settings.
      *
@@ -40,16 +40,16 @@ public record DatabaseSettings(DatabaseUrl url,
      */
     public static DatabaseSettings read(SettingsReader r) {
         return new DatabaseSettings(DatabaseUrl.parse(r.string("database.url")),
-                                    r.integer("database.pool.max-size", 1, 500),
-                                    r.integer("database.pool.min-idle", 0, 500),
-                                    r.duration("database.pool.connection-timeout"),
-                                    r.duration("database.pool.validation-timeout"),
-                                    r.duration("database.pool.max-lifetime"),
-                                    r.duration("database.query-timeout"),
-                                    r.bool("database.migrate-on-start"),
-                                    r.duration("database.sweep.interval"),
-                                    r.duration("database.sweep.retention"),
-                                    r.integer("database.sweep.batch-size", 1, 100_000),
-                                    r.duration("database.sweep.stale-answer-after"));
+                r.integer("database.pool.max-size", 1, 500),
+                r.integer("database.pool.min-idle", 0, 500),
+                r.duration("database.pool.connection-timeout"),
+                r.duration("database.pool.validation-timeout"),
+                r.duration("database.pool.max-lifetime"),
+                r.duration("database.query-timeout"),
+                r.bool("database.migrate-on-start"),
+                r.duration("database.sweep.interval"),
+                r.duration("database.sweep.retention"),
+                r.integer("database.sweep.batch-size", 1, 100_000),
+                r.duration("database.sweep.stale-answer-after"));
     }
 }

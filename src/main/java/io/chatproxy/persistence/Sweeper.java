@@ -18,6 +18,7 @@ public final class Sweeper implements AutoCloseable {
     private final Database db;
     private final DatabaseSettings settings;
     private final Clock clock;
+    private java.util.concurrent.ScheduledFuture<?> schedule;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("db-sweeper").factory());
 
@@ -37,7 +38,7 @@ public final class Sweeper implements AutoCloseable {
     /** Sweeps now and then at the configured interval. */
     public void start() {
         long every = settings.sweepInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+        schedule = timer.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -63,6 +64,9 @@ public final class Sweeper implements AutoCloseable {
 
     @Override
     public void close() {
+        if (schedule != null) {
+            schedule.cancel(false);
+        }
         timer.shutdownNow();
     }
 

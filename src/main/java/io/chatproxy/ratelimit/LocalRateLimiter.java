@@ -42,7 +42,7 @@ public final class LocalRateLimiter implements RateLimiter {
                 double used = SlidingWindow.estimate(counter.previous, counter.current, elapsed, window);
                 if (used + 1 > limit.max()) {
                     long wait = SlidingWindow.millisUntilRoom(counter.previous, counter.current, elapsed, window,
-                                                              limit.max());
+                            limit.max());
                     return new Decision(false, limit, 0, Math.max(1, (wait + 999) / 1000));
                 }
                 long remaining = (long) Math.floor(limit.max() - used - 1);

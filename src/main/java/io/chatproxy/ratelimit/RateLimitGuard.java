@@ -71,10 +71,10 @@ public final class RateLimitGuard {
         }
         events.rejected(limit.scope());
         throw new ApiException(Status.TOO_MANY_REQUESTS_429, "rate_limited",
-                               "Too many requests: try again in " + decision.resetSeconds() + " s",
-                               Map.of("Retry-After", Long.toString(decision.resetSeconds()),
-                                      "RateLimit-Policy", policy,
-                                      "RateLimit", state),
-                               Map.of("scope", limit.scope(), "retry_after", decision.resetSeconds()));
+                "Too many requests: try again in " + decision.resetSeconds() + " s",
+                Map.of("Retry-After", Long.toString(decision.resetSeconds()),
+                        "RateLimit-Policy", policy,
+                        "RateLimit", state),
+                Map.of("scope", limit.scope(), "retry_after", decision.resetSeconds()));
     }
 }

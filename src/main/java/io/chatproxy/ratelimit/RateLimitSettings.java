@@ -16,13 +16,13 @@ import io.chatproxy.config.SettingsReader;
  * @param createOriginPerMinute new sessions per site per minute
  */
 public record RateLimitSettings(int sessionPerMinute,
-                                int sessionPerHour,
-                                int ipPerMinute,
-                                int ipPerHour,
-                                int originPerMinute,
-                                int originPerHour,
-                                int createPerMinute,
-                                int createOriginPerMinute) {
+        int sessionPerHour,
+        int ipPerMinute,
+        int ipPerHour,
+        int originPerMinute,
+        int originPerHour,
+        int createPerMinute,
+        int createOriginPerMinute) {
     private static final int MAX = 10_000_000;
 
     /**

@@ -32,7 +32,7 @@ public final class ResilientRateLimiter implements RateLimiter {
      * @param onFallback called for each request decided without Redis (for the metric)
      */
     public ResilientRateLimiter(RateLimiter redis, LocalRateLimiter local, RedisSettings.FailureMode mode,
-                                int replicas, Runnable onFallback) {
+            int replicas, Runnable onFallback) {
         this.redis = redis;
         this.local = local;
         this.mode = mode;
@@ -58,7 +58,7 @@ public final class ResilientRateLimiter implements RateLimiter {
                 case LOCAL -> local.acquire(limits.stream().map(this::share).toList());
                 case ALLOW -> new Decision(true, limits.getFirst(), limits.getFirst().max(), 1);
                 case DENY -> throw ApiException.unavailable("rate_limiter_unavailable",
-                                                            "The service is busy: please retry shortly", 5);
+                        "The service is busy: please retry shortly", 5);
             };
         }
     }
@@ -80,6 +80,6 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     private Limit share(Limit limit) {
         return new Limit(limit.scope(), limit.subject(), Math.max(1, (limit.max() + replicas - 1) / replicas),
-                         limit.window());
+                limit.window());
     }
 }

@@ -18,12 +18,12 @@ import io.chatproxy.config.SettingsReader;
  * @param sessionCacheTtl longest a validated session stays cached
  */
 public record RedisSettings(Optional<String> url,
-                            boolean cluster,
-                            String keyPrefix,
-                            Duration commandTimeout,
-                            FailureMode onFailure,
-                            int replicas,
-                            Duration sessionCacheTtl) {
+        boolean cluster,
+        String keyPrefix,
+        Duration commandTimeout,
+        FailureMode onFailure,
+        int replicas,
+        Duration sessionCacheTtl) {
     /**
      * Reads the settings.
      *
@@ -46,12 +46,12 @@ public record RedisSettings(Optional<String> url,
             throw SettingsReader.invalid("rate-limit.on-redis-failure", "must be local, allow or deny");
         }
         return new RedisSettings(url,
-                                 r.bool("redis.cluster"),
-                                 r.string("redis.key-prefix"),
-                                 r.duration("redis.command-timeout"),
-                                 mode,
-                                 r.integer("rate-limit.replicas", 1, 1000),
-                                 r.duration("redis.session-cache-ttl"));
+                r.bool("redis.cluster"),
+                r.string("redis.key-prefix"),
+                r.duration("redis.command-timeout"),
+                mode,
+                r.integer("rate-limit.replicas", 1, 1000),
+                r.duration("redis.session-cache-ttl"));
     }
 
     /** What the rate limiter does while Redis is unreachable. */

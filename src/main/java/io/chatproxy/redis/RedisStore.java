@@ -57,8 +57,8 @@ public final class RedisStore implements AutoCloseable {
         if (cluster) {
             RedisClusterClient client = RedisClusterClient.create(uri);
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
-                                      .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                                      .build());
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .build());
             store = new RedisStore(client::shutdown, () -> {
                 StatefulRedisClusterConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
@@ -67,8 +67,8 @@ public final class RedisStore implements AutoCloseable {
         } else {
             RedisClient client = RedisClient.create(uri);
             client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
-                                      .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                                      .build());
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .build());
             store = new RedisStore(client::shutdown, () -> {
                 StatefulRedisConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
@@ -167,7 +167,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private record Link(AutoCloseable connection, RedisClusterCommands<String, String> commands,
-                        java.util.function.BooleanSupplier open) {
+            java.util.function.BooleanSupplier open) {
     }
 
     /**
@@ -181,7 +181,7 @@ public final class RedisStore implements AutoCloseable {
         public static Script load(String resource) {
             try (var in = RedisStore.class.getResourceAsStream(resource)) {
                 String source = new String(java.util.Objects.requireNonNull(in, resource).readAllBytes(),
-                                           java.nio.charset.StandardCharsets.UTF_8);
+                        java.nio.charset.StandardCharsets.UTF_8);
                 byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
                         .digest(source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 return new Script(source, java.util.HexFormat.of().formatHex(digest));

@@ -25,7 +25,7 @@ public final class Drain implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (draining.get() && req.prologue().method() == Method.POST
+        if (draining.get() && Method.POST.equals(req.prologue().method())
                 && req.path().path().startsWith("/api/v1/chat/")) {
             throw ApiException.unavailable("server_draining", "This server is restarting: please retry", 1);
         }

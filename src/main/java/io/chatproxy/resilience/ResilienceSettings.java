@@ -18,14 +18,14 @@ import io.chatproxy.config.SettingsReader;
  * @param drainTimeout how long open streams may finish after SIGTERM
  */
 public record ResilienceSettings(BulkheadSize chat,
-                                 BulkheadSize session,
-                                 BulkheadSize history,
-                                 int breakerVolume,
-                                 int breakerErrorRatio,
-                                 Duration breakerDelay,
-                                 int breakerSuccessThreshold,
-                                 Duration connectRetryDelay,
-                                 Duration drainTimeout) {
+        BulkheadSize session,
+        BulkheadSize history,
+        int breakerVolume,
+        int breakerErrorRatio,
+        Duration breakerDelay,
+        int breakerSuccessThreshold,
+        Duration connectRetryDelay,
+        Duration drainTimeout) {
     /**
      * Reads the settings.
      *
@@ -34,17 +34,17 @@ public record ResilienceSettings(BulkheadSize chat,
      */
     public static ResilienceSettings read(SettingsReader r) {
         return new ResilienceSettings(size(r, "chat"), size(r, "session"), size(r, "history"),
-                                      r.integer("resilience.circuit-breaker.volume", 1, 10_000),
-                                      r.integer("resilience.circuit-breaker.error-ratio", 1, 100),
-                                      r.duration("resilience.circuit-breaker.delay"),
-                                      r.integer("resilience.circuit-breaker.success-threshold", 1, 1000),
-                                      r.duration("resilience.connect-retry-delay"),
-                                      r.duration("resilience.drain-timeout"));
+                r.integer("resilience.circuit-breaker.volume", 1, 10_000),
+                r.integer("resilience.circuit-breaker.error-ratio", 1, 100),
+                r.duration("resilience.circuit-breaker.delay"),
+                r.integer("resilience.circuit-breaker.success-threshold", 1, 1000),
+                r.duration("resilience.connect-retry-delay"),
+                r.duration("resilience.drain-timeout"));
     }
 
     private static BulkheadSize size(SettingsReader r, String group) {
         return new BulkheadSize(r.integer("resilience.bulkheads." + group + ".limit", 1, 1_000_000),
-                                r.integer("resilience.bulkheads." + group + ".queue", 0, 1_000_000));
+                r.integer("resilience.bulkheads." + group + ".queue", 0, 1_000_000));
     }
 
     /**

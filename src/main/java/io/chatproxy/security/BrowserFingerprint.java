@@ -38,7 +38,8 @@ public final class BrowserFingerprint {
             traits.append(name.lowerCase()).append('=').append(headers.first(name).orElse("")).append('\n');
         }
         try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(traits.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] hash = MessageDigest.getInstance("SHA-256")
+                    .digest(traits.toString().getBytes(StandardCharsets.UTF_8));
             return Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 22);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

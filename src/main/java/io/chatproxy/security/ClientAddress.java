@@ -32,7 +32,7 @@ public final class ClientAddress {
         List<String> forwarded = req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of);
         String candidate = peer;
         for (int h = forwarded.size() - 1; h >= 0; h--) {
-            String[] hops = forwarded.get(h).split(",");
+            String[] hops = forwarded.get(h).split(",", -1);
             for (int i = hops.length - 1; i >= 0; i--) {
                 String hop = hops[i].trim();
                 if (hop.isEmpty()) {
@@ -56,7 +56,15 @@ public final class ClientAddress {
     }
 
     /** An address block. */
-    private record Cidr(byte[] network, int prefix) {
+    private static final class Cidr {
+        private final byte[] network;
+        private final int prefix;
+
+        private Cidr(byte[] network, int prefix) {
+            this.network = network;
+            this.prefix = prefix;
+        }
+
         static Cidr parse(String text) {
             String[] parts = text.trim().split("/", 2);
             byte[] address = literal(parts[0]);

@@ -44,7 +44,7 @@ public final class CorsFilter implements Filter {
         res.header(HeaderNames.VARY, "Origin");
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         boolean allowed = origins.allows(origin);
-        boolean preflight = req.prologue().method() == Method.OPTIONS
+        boolean preflight = Method.OPTIONS.equals(req.prologue().method())
                 && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
         if (preflight) {
             String method = req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD).orElse("");

@@ -3,7 +3,7 @@ package io.chatproxy.security;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +50,7 @@ public final class JwtCodec {
      * @param clock time source
      */
     public JwtCodec(TokenKind kind, String algorithm, String issuer, SigningKey current, List<SigningKey> previous,
-                    Clock clock) {
+            Clock clock) {
         this.kind = kind;
         this.algorithm = algorithm;
         this.issuer = issuer;
@@ -138,17 +138,17 @@ public final class JwtCodec {
         String subject = jwt.subject().filter(s -> !s.isBlank())
                 .orElseThrow(() -> new InvalidTokenException("no subject"));
         return new VerifiedToken(subject, jwt.issueTime().orElseThrow(), jwt.expirationTime().orElseThrow(),
-                                 claimsOf(jwt));
+                claimsOf(jwt));
     }
 
     private static Map<String, String> claimsOf(Jwt jwt) {
-        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        Map<String, String> claims = new HashMap<>();
         jwt.payloadClaims().forEach((name, value) -> {
             if (value instanceof JsonString s) {
-                entries.add(Map.entry(name, s.getString()));
+                claims.put(name, s.getString());
             }
         });
-        return Map.ofEntries(entries.toArray(Map.Entry[]::new));
+        return Map.copyOf(claims);
     }
 
     private static Optional<String> stringClaim(Jwt jwt, String name) {
@@ -158,12 +158,12 @@ public final class JwtCodec {
 
     private static Jwk jwk(SigningKey key, String algorithm) {
         return JwkOctet.create(Json.createObjectBuilder()
-                                       .add("kty", "oct")
-                                       .add("kid", key.kid())
-                                       .add("alg", algorithm)
-                                       .add("use", "sig")
-                                       .add("k", Base64.getUrlEncoder().withoutPadding()
-                                               .encodeToString(key.secret()))
-                                       .build());
+                .add("kty", "oct")
+                .add("kid", key.kid())
+                .add("alg", algorithm)
+                .add("use", "sig")
+                .add("k", Base64.getUrlEncoder().withoutPadding()
+                        .encodeToString(key.secret()))
+                .build());
     }
 }

@@ -23,16 +23,16 @@ import io.chatproxy.config.SettingsReader;
  * @param generatedKeys whether keys were generated because none were configured (development only)
  */
 public record SecuritySettings(SigningKey sessionKey,
-                               List<SigningKey> previousSessionKeys,
-                               SigningKey n8nKey,
-                               String algorithm,
-                               String issuer,
-                               Duration sessionTtl,
-                               OriginPolicy allowedOrigins,
-                               Set<String> allowedHosts,
-                               boolean corsAllowCredentials,
-                               Duration absoluteSessionLifetime,
-                               boolean generatedKeys) {
+        List<SigningKey> previousSessionKeys,
+        SigningKey n8nKey,
+        String algorithm,
+        String issuer,
+        Duration sessionTtl,
+        OriginPolicy allowedOrigins,
+        Set<String> allowedHosts,
+        boolean corsAllowCredentials,
+        Duration absoluteSessionLifetime,
+        boolean generatedKeys) {
     private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
 
     /**
@@ -53,7 +53,7 @@ public record SecuritySettings(SigningKey sessionKey,
         SigningKey n8n = key(r, "security.session-secret-key", debug);
         if (java.util.Arrays.equals(session.secret(), n8n.secret())) {
             throw SettingsReader.invalid("security.session-secret-key",
-                                         "must differ from JWT_SECRET_KEY (each key signs one kind of token)");
+                    "must differ from JWT_SECRET_KEY (each key signs one kind of token)");
         }
         List<SigningKey> previous = r.list("security.jwt-previous-secret-keys").stream()
                 .map(secret -> checkedKey("security.jwt-previous-secret-keys", secret))
@@ -63,15 +63,15 @@ public record SecuritySettings(SigningKey sessionKey,
             origins = new OriginPolicy(r.list("security.allowed-origins"));
         } catch (IllegalArgumentException e) {
             throw SettingsReader.invalid("security.allowed-origins",
-                                         "must list origins like https://example.com, got '" + e.getMessage() + "'");
+                    "must list origins like https://example.com, got '" + e.getMessage() + "'");
         }
         int hours = r.integer("security.jwt-expiration-hours", 1, 24 * 30);
         return new SecuritySettings(session, previous, n8n, algorithm, r.string("security.issuer"),
-                                    Duration.ofHours(hours), origins,
-                                    Set.copyOf(r.list("security.allowed-hosts").stream()
-                                                       .map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList()),
-                                    r.bool("security.cors-allow-credentials"),
-                                    r.duration("security.absolute-session-lifetime"), generated && debug);
+                Duration.ofHours(hours), origins,
+                Set.copyOf(r.list("security.allowed-hosts").stream()
+                        .map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList()),
+                r.bool("security.cors-allow-credentials"),
+                r.duration("security.absolute-session-lifetime"), generated && debug);
     }
 
     private static SigningKey key(SettingsReader r, String key, boolean debug) {

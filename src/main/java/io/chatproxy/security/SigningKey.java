@@ -8,14 +8,29 @@ import java.util.HexFormat;
 
 /**
  * An HMAC secret and its key id. The id is derived from the secret (a hash prefix), so rotating keys needs no extra
- * setting and the id reveals nothing useful.
- *
- * @param kid key id put in the JWT header
- * @param secret the secret bytes, never logged
+ * setting and the id reveals nothing useful. The secret is never logged.
  */
-public record SigningKey(String kid, byte[] secret) {
+public final class SigningKey {
     /** Shortest secret accepted for HMAC-SHA-256 (RFC 7518 section 3.2). */
     public static final int MIN_BYTES = 32;
+
+    private final String kid;
+    private final byte[] secret;
+
+    private SigningKey(String kid, byte[] secret) {
+        this.kid = kid;
+        this.secret = secret;
+    }
+
+    /** Key id put in the JWT header. */
+    public String kid() {
+        return kid;
+    }
+
+    /** A copy of the secret bytes. */
+    public byte[] secret() {
+        return secret.clone();
+    }
 
     /**
      * A key from a configured secret.

@@ -23,7 +23,8 @@ public final class ThreatDetector {
             new Rule("markup_injection", 3, Pattern.compile(
                     "<\\s*/?\\s*(script|iframe|object|embed|svg|img|body|style|link|meta)\\b[^>]*>?"
                             + "|\\bon(error|load|click|mouseover|focus|submit)\\s*="
-                            + "|javascript\\s*:|data\\s*:\\s*text/html", Pattern.CASE_INSENSITIVE)),
+                            + "|javascript\\s*:|data\\s*:\\s*text/html",
+                    Pattern.CASE_INSENSITIVE)),
             new Rule("sql_injection", 2, Pattern.compile(
                     "'\\s*(or|and)\\s+'?\\w+'?\\s*=\\s*'?\\w+"
                             + "|\\bunion\\s+(all\\s+)?select\\b"
@@ -68,7 +69,7 @@ public final class ThreatDetector {
         if (REPEATED_CHAR.matcher(message).find()) {
             return true;
         }
-        String[] words = message.toLowerCase(Locale.ROOT).split("\\s+");
+        String[] words = message.toLowerCase(Locale.ROOT).split("\\s+", -1);
         if (words.length < 20) {
             return false;
         }

@@ -41,10 +41,10 @@ public final class RedisSessionCache implements SessionCache {
                 return Optional.empty();
             }
             return Optional.of(new Session(id, fields.get("origin_domain"), fields.get("page_url"),
-                                           fields.get("fingerprint"),
-                                           Instant.ofEpochMilli(Long.parseLong(fields.get("created_at"))),
-                                           Instant.ofEpochMilli(Long.parseLong(fields.get("expires_at"))),
-                                           Optional.empty()));
+                    fields.get("fingerprint"),
+                    Instant.ofEpochMilli(Long.parseLong(fields.get("created_at"))),
+                    Instant.ofEpochMilli(Long.parseLong(fields.get("expires_at"))),
+                    Optional.empty()));
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache read failed: " + e.getMessage());
             return Optional.empty();
@@ -61,10 +61,10 @@ public final class RedisSessionCache implements SessionCache {
         try {
             String key = key(session.id());
             redis.commands().hset(key, Map.of("origin_domain", session.originDomain(),
-                                              "page_url", session.pageUrl(),
-                                              "fingerprint", session.fingerprint(),
-                                              "created_at", Long.toString(session.createdAt().toEpochMilli()),
-                                              "expires_at", Long.toString(session.expiresAt().toEpochMilli())));
+                    "page_url", session.pageUrl(),
+                    "fingerprint", session.fingerprint(),
+                    "created_at", Long.toString(session.createdAt().toEpochMilli()),
+                    "expires_at", Long.toString(session.expiresAt().toEpochMilli())));
             redis.commands().pexpire(key, keep);
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache write failed: " + e.getMessage());

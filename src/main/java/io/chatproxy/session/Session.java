@@ -15,12 +15,12 @@ import java.util.Optional;
  * @param revokedAt when it was revoked, if it was
  */
 public record Session(String id,
-                      String originDomain,
-                      String pageUrl,
-                      String fingerprint,
-                      Instant createdAt,
-                      Instant expiresAt,
-                      Optional<Instant> revokedAt) {
+        String originDomain,
+        String pageUrl,
+        String fingerprint,
+        Instant createdAt,
+        Instant expiresAt,
+        Optional<Instant> revokedAt) {
     /** Whether the session may still be used at {@code now}. */
     public boolean activeAt(Instant now) {
         return revokedAt.isEmpty() && now.isBefore(expiresAt);

@@ -46,7 +46,7 @@ public final class SessionAuthenticator {
      * @param events counters for refused sessions
      */
     public SessionAuthenticator(JwtCodec tokens, SessionStore store, SessionCookie cookie, Duration ttl,
-                                Duration absoluteLifetime, Clock clock, SessionEvents events) {
+            Duration absoluteLifetime, Clock clock, SessionEvents events) {
         this.tokens = tokens;
         this.store = store;
         this.cookie = cookie;
@@ -77,7 +77,7 @@ public final class SessionAuthenticator {
         if (stateChanging) {
             String requestOrigin = req.headers().first(HeaderNames.ORIGIN).flatMap(OriginPolicy::normalise)
                     .orElseThrow(() -> ApiException.forbidden("origin_required",
-                                                              "This request must carry an Origin header"));
+                            "This request must carry an Origin header"));
             if (!requestOrigin.equals(origin)) {
                 throw ApiException.forbidden("origin_mismatch", "This session belongs to another site");
             }
@@ -127,8 +127,9 @@ public final class SessionAuthenticator {
             return tokens.verify(raw);
         } catch (InvalidTokenException e) {
             events.invalidToken();
-            throw refused(JwtCodec.EXPIRED.equals(e.getMessage()) ? "session_expired"
-                                  : "session_invalid", e.getMessage());
+            throw refused(JwtCodec.EXPIRED.equals(e.getMessage())
+                    ? "session_expired"
+                    : "session_invalid", e.getMessage());
         }
     }
 

@@ -50,8 +50,8 @@ public final class SessionService implements HttpService {
      * @param opener opens new sessions
      */
     public SessionService(SessionStore store, SessionAuthenticator authenticator, SessionCookie cookie,
-                          OriginPolicy origins, JsonCodec json, Clock clock, RateLimitGuard rateLimits,
-                          ClientAddress clientAddress, SessionOpener opener) {
+            OriginPolicy origins, JsonCodec json, Clock clock, RateLimitGuard rateLimits,
+            ClientAddress clientAddress, SessionOpener opener) {
         this.store = store;
         this.authenticator = authenticator;
         this.cookie = cookie;
@@ -74,7 +74,7 @@ public final class SessionService implements HttpService {
         String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
                 .flatMap(OriginPolicy::normalise)
                 .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                                                          "This site is not allowed to use the chat"));
+                        "This site is not allowed to use the chat"));
         ObjectNode body = json.readObject(req);
         String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(java.util.Locale.ROOT);
         if (!domain.equals(OriginPolicy.hostOf(origin))) {
@@ -96,11 +96,11 @@ public final class SessionService implements HttpService {
         try {
             session = authenticator.authenticate(req, res, false);
         } catch (ApiException e) {
-            if (e.status() != Status.UNAUTHORIZED_401) {
+            if (e.status().code() != Status.UNAUTHORIZED_401.code()) {
                 throw e;
             }
             json.send(res, Status.UNAUTHORIZED_401, Map.of("valid", false, "error",
-                                                           Map.of("code", e.code(), "message", e.getMessage())));
+                    Map.of("code", e.code(), "message", e.getMessage())));
             return;
         }
         Map<String, Object> answer = new LinkedHashMap<>();

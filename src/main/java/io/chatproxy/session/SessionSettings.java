@@ -22,6 +22,7 @@ public record SessionSettings(String cookieName, Duration cookieMaxAge) {
         if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw SettingsReader.invalid("session.cookie-name", "must be 1-64 letters, digits, '_', '.' or '-'");
         }
-        return new SessionSettings(name, Duration.ofSeconds(r.integer("session.cookie-max-age", 60, 60 * 60 * 24 * 90)));
+        return new SessionSettings(name,
+                Duration.ofSeconds(r.integer("session.cookie-max-age", 60, 60 * 60 * 24 * 90)));
     }
 }

@@ -92,11 +92,11 @@ public final class SessionStore {
 
     private static Session session(DbRow row) {
         return new Session(row.column("id").get(String.class),
-                           row.column("origin_domain").get(String.class),
-                           row.column("page_url").asOptional().map(Object::toString).orElse(""),
-                           row.column("fingerprint").get(String.class),
-                           DbTime.read(row, "created_at"),
-                           DbTime.read(row, "expires_at"),
-                           Optional.ofNullable(DbTime.read(row, "revoked_at")));
+                row.column("origin_domain").get(String.class),
+                row.column("page_url").asOptional().map(Object::toString).orElse(""),
+                row.column("fingerprint").get(String.class),
+                DbTime.read(row, "created_at"),
+                DbTime.read(row, "expires_at"),
+                Optional.ofNullable(DbTime.read(row, "revoked_at")));
     }
 }

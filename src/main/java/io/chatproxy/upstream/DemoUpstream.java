@@ -27,8 +27,10 @@ public final class DemoUpstream implements Upstream {
     public AnswerStream open(UpstreamRequest request) {
         String answer = "Demo echo (no n8n configured): " + request.message();
         Deque<String> chunks = new ArrayDeque<>();
-        for (String word : answer.split("(?<= )")) {
-            chunks.add(word);
+        for (String word : answer.split("(?<= )", -1)) {
+            if (!word.isEmpty()) {
+                chunks.add(word);
+            }
         }
         CountDownLatch closed = new CountDownLatch(1);
         return new AnswerStream() {

@@ -82,6 +82,8 @@ final class LineReader {
 
     /** A line longer than the configured maximum. */
     static final class LineTooLongException extends IOException {
+        private static final long serialVersionUID = 1L;
+
         LineTooLongException(int max) {
             super("line longer than " + max + " bytes");
         }

@@ -22,15 +22,15 @@ import io.chatproxy.config.SettingsReader;
  * @param authHeader a header to send for n8n's Header Auth (name and value), if configured
  */
 public record N8nSettings(Optional<URI> webhookUrl,
-                          Optional<String> apiKey,
-                          Duration tokenTtl,
-                          Duration connectTimeout,
-                          Duration firstByteTimeout,
-                          Duration idleTimeout,
-                          int maxAnswerChars,
-                          int maxLineBytes,
-                          boolean jwtAuth,
-                          Optional<Map.Entry<String, String>> authHeader) {
+        Optional<String> apiKey,
+        Duration tokenTtl,
+        Duration connectTimeout,
+        Duration firstByteTimeout,
+        Duration idleTimeout,
+        int maxAnswerChars,
+        int maxLineBytes,
+        boolean jwtAuth,
+        Optional<Map.Entry<String, String>> authHeader) {
     /**
      * Reads the settings.
      *
@@ -46,15 +46,15 @@ public record N8nSettings(Optional<URI> webhookUrl,
         }
         int maxAnswer = r.integer("n8n.max-answer-chars", 100, 10_000_000);
         return new N8nSettings(url,
-                               r.optionalString("n8n.api-key"),
-                               r.duration("n8n.token-ttl"),
-                               r.duration("n8n.connect-timeout"),
-                               r.duration("n8n.first-byte-timeout"),
-                               r.duration("n8n.idle-timeout"),
-                               maxAnswer,
-                               Math.max(64 * 1024, maxAnswer * 4 + 4096),
-                               r.bool("n8n.jwt-auth"),
-                               authHeader(r));
+                r.optionalString("n8n.api-key"),
+                r.duration("n8n.token-ttl"),
+                r.duration("n8n.connect-timeout"),
+                r.duration("n8n.first-byte-timeout"),
+                r.duration("n8n.idle-timeout"),
+                maxAnswer,
+                Math.max(64 * 1024, maxAnswer * 4 + 4096),
+                r.bool("n8n.jwt-auth"),
+                authHeader(r));
     }
 
     private static Optional<Map.Entry<String, String>> authHeader(SettingsReader r) {

@@ -86,7 +86,7 @@ public final class N8nWebhookUpstream implements Upstream {
             throw statusFailure(status);
         }
         return new WebhookAnswer(response, new N8nAnswerReader(response.inputStream(), mapper,
-                                                               settings.maxLineBytes(), settings.maxAnswerChars()));
+                settings.maxLineBytes(), settings.maxAnswerChars()));
     }
 
     @Override
@@ -120,7 +120,7 @@ public final class N8nWebhookUpstream implements Upstream {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException) {
                 return new UpstreamException(UpstreamException.Kind.TIMEOUT, OptionalInt.empty(),
-                                             "n8n did not answer in time");
+                        "n8n did not answer in time");
             }
             if (t instanceof ConnectException || t instanceof UnknownHostException) {
                 return new UpstreamException.Unreachable("n8n unreachable: " + t.getMessage());
@@ -128,7 +128,7 @@ public final class N8nWebhookUpstream implements Upstream {
         }
         LOGGER.log(System.Logger.Level.WARNING, "n8n call failed", e);
         return new UpstreamException(UpstreamException.Kind.UNREACHABLE, OptionalInt.empty(),
-                                     "n8n call failed: " + e.getClass().getSimpleName());
+                "n8n call failed: " + e.getClass().getSimpleName());
     }
 
     private static UpstreamException statusFailure(Status status) {

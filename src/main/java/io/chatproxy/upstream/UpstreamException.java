@@ -6,8 +6,10 @@ import java.util.OptionalInt;
  * The upstream could not give an answer before streaming started.
  */
 public class UpstreamException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final Kind kind;
-    private final OptionalInt status;
+    private final transient OptionalInt status;
 
     /**
      * Creates the exception.
@@ -50,6 +52,8 @@ public class UpstreamException extends RuntimeException {
 
     /** The circuit breaker is open: n8n was not called. */
     public static final class BreakerOpen extends UpstreamException {
+        private static final long serialVersionUID = 1L;
+
         private final long retryAfterSeconds;
 
         /**
@@ -70,6 +74,8 @@ public class UpstreamException extends RuntimeException {
 
     /** The connection was refused: nothing reached n8n, so the call may be retried. */
     public static final class Unreachable extends UpstreamException {
+        private static final long serialVersionUID = 1L;
+
         /**
          * Creates the exception.
          *

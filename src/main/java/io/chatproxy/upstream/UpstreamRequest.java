@@ -16,12 +16,12 @@ import io.chatproxy.security.ThreatVerdict;
  * @param traceparent the caller's W3C trace context, or empty
  */
 public record UpstreamRequest(String sessionId,
-                              String origin,
-                              String message,
-                              String originDomain,
-                              String pageUrl,
-                              String messageId,
-                              String requestId,
-                              ThreatVerdict threat,
-                              String traceparent) {
+        String origin,
+        String message,
+        String originDomain,
+        String pageUrl,
+        String messageId,
+        String requestId,
+        ThreatVerdict threat,
+        String traceparent) {
 }

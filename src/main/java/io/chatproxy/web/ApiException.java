@@ -8,10 +8,12 @@ import io.helidon.http.Status;
  * An error the API answers with a JSON body {@code {"error": {"code", "message"}}} and the given status.
  */
 public final class ApiException extends RuntimeException {
-    private final Status status;
+    private static final long serialVersionUID = 1L;
+
+    private final transient Status status;
     private final String code;
-    private final Map<String, String> headers;
-    private final Map<String, Object> details;
+    private final transient Map<String, String> headers;
+    private final transient Map<String, Object> details;
 
     /**
      * Creates an error.
@@ -23,7 +25,7 @@ public final class ApiException extends RuntimeException {
      * @param details extra fields of the error object
      */
     public ApiException(Status status, String code, String message, Map<String, String> headers,
-                        Map<String, Object> details) {
+            Map<String, Object> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
@@ -59,7 +61,7 @@ public final class ApiException extends RuntimeException {
     /** 503 with a code and a Retry-After in seconds. */
     public static ApiException unavailable(String code, String message, long retryAfterSeconds) {
         return new ApiException(Status.SERVICE_UNAVAILABLE_503, code, message,
-                                Map.of("Retry-After", Long.toString(retryAfterSeconds)), Map.of());
+                Map.of("Retry-After", Long.toString(retryAfterSeconds)), Map.of());
     }
 
     /** HTTP status of the answer. */

@@ -26,10 +26,10 @@ public final class DirectErrors {
     }
 
     private static DirectHandler.TransportResponse handle(DirectHandler.TransportRequest request,
-                                                          DirectHandler.EventType type,
-                                                          Status status,
-                                                          ServerResponseHeaders headers,
-                                                          String message) {
+            DirectHandler.EventType type,
+            Status status,
+            ServerResponseHeaders headers,
+            String message) {
         Status actual = message != null && message.contains("Header size exceeded")
                 ? Status.create(431, "Request Header Fields Too Large")
                 : message != null && message.contains("URI too long") ? Status.REQUEST_URI_TOO_LONG_414 : status;

@@ -61,11 +61,11 @@ public final class ErrorResponses {
         LOGGER.log(Level.ERROR, "Unexpected failure on " + req.prologue().method().text() + " "
                 + req.path().path() + " (request " + RequestIds.of(req) + ")", e);
         json.send(res, Status.INTERNAL_SERVER_ERROR_500,
-                  body(req, "internal_error", "Something went wrong on our side", Map.of()));
+                body(req, "internal_error", "Something went wrong on our side", Map.of()));
     }
 
     private static Map<String, Object> body(ServerRequest req, String code, String message,
-                                            Map<String, Object> details) {
+            Map<String, Object> details) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);

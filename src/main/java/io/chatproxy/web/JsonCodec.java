@@ -46,8 +46,8 @@ public final class JsonCodec {
                 .disable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                                                             .maxNestingDepth(MAX_NESTING)
-                                                             .build());
+                .maxNestingDepth(MAX_NESTING)
+                .build());
     }
 
     /** The shared mapper (for trees and for reading upstream bodies). */
@@ -66,11 +66,11 @@ public final class JsonCodec {
         HttpMediaType type = req.headers().contentType().orElse(null);
         if (type == null || !type.test(HttpMediaTypes.JSON_UTF_8.mediaType())) {
             throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported_media_type",
-                                   "Send the body as Content-Type: application/json");
+                    "Send the body as Content-Type: application/json");
         }
         if (type.charset().isPresent() && !type.charset().get().equalsIgnoreCase("utf-8")) {
             throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported_media_type",
-                                   "JSON bodies must be UTF-8");
+                    "JSON bodies must be UTF-8");
         }
         if (req.headers().contentLength().orElse(0) > maxBodyBytes) {
             throw tooLarge();
@@ -95,7 +95,7 @@ public final class JsonCodec {
 
     private ApiException tooLarge() {
         return new ApiException(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload_too_large",
-                                "The request body is larger than " + maxBodyBytes + " bytes");
+                "The request body is larger than " + maxBodyBytes + " bytes");
     }
 
     /** Parses bytes as one JSON object, strictly. */

@@ -145,9 +145,9 @@ abstract class ChatStreamContract {
     @Test
     void sendsHeartbeatsWhileUpstreamThinks() {
         n8n.reply(Reply.stream(Duration.ofMillis(700),
-                               "{\"type\":\"begin\",\"metadata\":{}}",
-                               "{\"type\":\"item\",\"content\":\"late\",\"metadata\":{}}",
-                               "{\"type\":\"end\",\"metadata\":{}}"));
+                "{\"type\":\"begin\",\"metadata\":{}}",
+                "{\"type\":\"item\",\"content\":\"late\",\"metadata\":{}}",
+                "{\"type\":\"end\",\"metadata\":{}}"));
         HttpResponse<InputStream> res = sessionVisitor().stream("think slowly");
         try (SseReader reader = new SseReader(res.body())) {
             List<SseEvent> events = reader.all();
@@ -222,9 +222,9 @@ abstract class ChatStreamContract {
         int umlaut = line1.getBytes(StandardCharsets.UTF_8).length - 30;
         int emoji = indexOf(all, "😀".getBytes(StandardCharsets.UTF_8)) + 2;
         n8n.reply(Reply.rawChunks(200, Map.of("Content-Type", "application/json; charset=utf-8"),
-                                  Duration.ofMillis(30),
-                                  List.of(slice(all, 0, 10), slice(all, 10, umlaut), slice(all, umlaut, emoji),
-                                          slice(all, emoji, all.length))));
+                Duration.ofMillis(30),
+                List.of(slice(all, 0, 10), slice(all, 10, umlaut), slice(all, umlaut, emoji),
+                        slice(all, emoji, all.length))));
 
         List<SseEvent> events = sessionVisitor().chat("split");
 
@@ -237,7 +237,7 @@ abstract class ChatStreamContract {
         String body = "{\"type\":\"begin\",\"metadata\":{}}\n{\"type\":\"item\",\"content\":\"a\",\"metadata\":{}}\n"
                 + "{\"type\":\"item\",\"content\":\"b\",\"metadata\":{}}\n{\"type\":\"end\",\"metadata\":{}}\n";
         n8n.reply(Reply.rawChunks(200, Map.of("Content-Type", "application/json; charset=utf-8"), Duration.ZERO,
-                                  List.of(body.getBytes(StandardCharsets.UTF_8))));
+                List.of(body.getBytes(StandardCharsets.UTF_8))));
 
         assertThat(text(sessionVisitor().chat("many")), is("ab"));
     }
@@ -304,7 +304,7 @@ abstract class ChatStreamContract {
         String authorization = request.header("authorization");
         assertThat(authorization, org.hamcrest.Matchers.startsWith("Bearer "));
         JwtCodec n8nTokens = new JwtCodec(TokenKind.N8N, "HS256", "chat-proxy", SigningKey.of(TestApp.N8N_SECRET),
-                                          List.of(), java.time.Clock.systemUTC());
+                List.of(), java.time.Clock.systemUTC());
         VerifiedToken token = n8nTokens.verify(authorization.substring("Bearer ".length()));
         assertThat(token.subject(), is(visitor.sessionId()));
         assertThat(token.claim("origin").orElseThrow(), is(TestApp.ORIGIN));
@@ -324,7 +324,7 @@ abstract class ChatStreamContract {
         assertThat(history.get("session_id").asText(), is(visitor.sessionId()));
         List<String> lines = messages(history);
         assertThat(lines, is(List.of("user:first:complete", "assistant:Echo: first:complete",
-                                     "user:second:complete", "assistant:Echo: second:complete")));
+                "user:second:complete", "assistant:Echo: second:complete")));
     }
 
     @Test
@@ -414,7 +414,7 @@ abstract class ChatStreamContract {
     private static List<String> messages(JsonNode history) {
         List<String> lines = new java.util.ArrayList<>();
         history.get("messages").forEach(m -> lines.add(m.get("role").asText() + ":" + m.get("content").asText()
-                                                               + ":" + m.get("status").asText()));
+                + ":" + m.get("status").asText()));
         return lines;
     }
 
@@ -448,8 +448,7 @@ abstract class ChatStreamContract {
     }
 
     private static int indexOf(byte[] all, byte[] part) {
-        outer:
-        for (int i = 0; i <= all.length - part.length; i++) {
+        outer : for (int i = 0; i <= all.length - part.length; i++) {
             for (int j = 0; j < part.length; j++) {
                 if (all[i + j] != part[j]) {
                     continue outer;

@@ -65,10 +65,10 @@ class N8nChatCompatibilityTest {
         Visitor widget = app.visitor();
 
         Visitor.Answer answer = widget.send(widget.request(URL).header("Content-Type", "application/json")
-                                                    .header("Accept", "text/plain")
-                                                    .POST(HttpRequest.BodyPublishers.ofString(
-                                                            body("sendMessage", UUID.randomUUID().toString(),
-                                                                 "stream it"))));
+                .header("Accept", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        body("sendMessage", UUID.randomUUID().toString(),
+                                "stream it"))));
 
         assertThat(answer.status(), is(200));
         List<String> lines = answer.body().lines().toList();
@@ -105,7 +105,7 @@ class N8nChatCompatibilityTest {
         String sessionId = UUID.randomUUID().toString();
 
         Visitor.Answer sent = widget.get(URL + "?action=sendMessage&sessionId=" + sessionId + "&chatInput="
-                                                 + URLEncoder.encode("via GET", StandardCharsets.UTF_8));
+                + URLEncoder.encode("via GET", StandardCharsets.UTF_8));
         Visitor.Answer loaded = widget.get(URL + "?action=loadPreviousSession&sessionId=" + sessionId);
 
         assertThat(sent.json().get("output").asText(), is("Echo: via GET"));
@@ -150,11 +150,11 @@ class N8nChatCompatibilityTest {
 
         assertThat(widget.post(URL, body("sendMessage", "short", "hi")).errorCode(), is("invalid_session_id"));
         assertThat(widget.post(URL, body("dance", UUID.randomUUID().toString(), "hi")).errorCode(),
-                   is("unknown_action"));
+                is("unknown_action"));
         assertThat(widget.post(URL, body("sendMessage", UUID.randomUUID().toString(), null)).errorCode(),
-                   is("missing_field"));
+                is("missing_field"));
         Visitor.Answer files = widget.send(widget.request(URL).header("Content-Type", "multipart/form-data; boundary=x")
-                                                   .POST(HttpRequest.BodyPublishers.ofString("--x--")));
+                .POST(HttpRequest.BodyPublishers.ofString("--x--")));
         assertThat(files.status(), is(415));
     }
 

@@ -128,7 +128,7 @@ class ResumableStreamTest {
     @Test
     void embeddedModeResumesFromTheInProcessJournal() {
         Map<String, String> env = new HashMap<>(Map.of("N8N_WEBHOOK_URL", n8n.webhookUrl().toString(),
-                                                       "CHAT_PROXY_RESILIENCE__CONTINUE_ON_DISCONNECT", "true"));
+                "CHAT_PROXY_RESILIENCE__CONTINUE_ON_DISCONNECT", "true"));
         try (TestApp app = TestApp.start(env)) {
             Visitor visitor = app.visitor();
             visitor.createSession();
@@ -159,7 +159,7 @@ class ResumableStreamTest {
     void deathOfTheRelayingReplicaEndsResumesWithUpstreamLostAndStoresThePartial() throws Exception {
         n8n.reply(Reply.stream(Duration.ofMillis(400), items(TEN)));
         Map<String, String> env = env("CHAT_PROXY_RESILIENCE__ANSWER_LEASE", "PT1.5S",
-                                      "CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S");
+                "CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S");
         try (ChildServer doomed = ChildServer.start(env); TestApp survivor = TestApp.start(env)) {
             Visitor visitor = Visitor.against(doomed.uri(), survivor.visitor());
             visitor.createSession();
@@ -168,7 +168,7 @@ class ResumableStreamTest {
 
             doomed.kill();
             List<SseEvent> resumed = read(visitor.at(survivor.uri()).resume(dropped.messageId(),
-                                                                          dropped.lastEventId()));
+                    dropped.lastEventId()));
 
             assertThat(resumed.getLast().event(), is("error"));
             assertThat(JSON.readTree(resumed.getLast().data()).get("code").asText(), is("upstream_lost"));
@@ -182,7 +182,7 @@ class ResumableStreamTest {
     void fiveHundredConcurrentResumes() throws Exception {
         n8n.reply(Reply.stream(Duration.ZERO, items(TEN)));
         try (TestApp app = TestApp.start(env());
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             List<SseEvent> original = visitor.chat("popular answer");
@@ -282,7 +282,7 @@ class ResumableStreamTest {
             env.put("SERVER_PORT", Integer.toString(port));
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                                                        "io.chatproxy.Main")
+                    "io.chatproxy.Main")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             builder.environment().putAll(env);
             Process process = builder.start();

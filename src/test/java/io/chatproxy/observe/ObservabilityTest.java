@@ -36,7 +36,8 @@ class ObservabilityTest {
         public void publish(LogRecord record) {
             String text = new java.util.logging.SimpleFormatter().formatMessage(record);
             synchronized (logs) {
-                logs.add(record.getLoggerName() + " " + text + (record.getThrown() == null ? ""
+                logs.add(record.getLoggerName() + " " + text + (record.getThrown() == null
+                        ? ""
                         : " " + record.getThrown()));
             }
         }
@@ -126,7 +127,7 @@ class ObservabilityTest {
             JsonNode after = visitor.get("/metrics").json();
 
             assertThat(after.get("connections").get("total_streams").asLong(),
-                       is(before.get("connections").get("total_streams").asLong() + 2));
+                    is(before.get("connections").get("total_streams").asLong() + 2));
             assertThat(after.get("connections").get("active_streams").asInt(), is(0));
             assertThat(after.get("messages").get("received").asLong(), is(2L));
             assertThat(after.get("rate_limits").get("rejected").asLong(), is(1L));
@@ -161,7 +162,7 @@ class ObservabilityTest {
     @Test
     void breakerOpenMakesHealthDegraded() throws Exception {
         try (TestApp app = app("CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__VOLUME", "2",
-                               "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50")) {
+                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50")) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             n8n.reply(FakeN8n.Reply.json(500, "{}"));
@@ -182,7 +183,7 @@ class ObservabilityTest {
             Visitor visitor = app.visitor();
             visitor.createSession();
             Visitor.Answer validate = visitor.send(visitor.request("/api/v1/session/validate")
-                                                           .header("X-Request-Id", "req-12345").GET());
+                    .header("X-Request-Id", "req-12345").GET());
             visitor.chat("hello");
 
             assertThat(validate.header("X-Request-Id").orElseThrow(), is("req-12345"));
@@ -202,8 +203,8 @@ class ObservabilityTest {
             String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
             visitor.send(visitor.request("/api/v1/chat/message").header("Content-Type", "application/json")
-                                 .header("traceparent", traceparent)
-                                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"trace me\"}")));
+                    .header("traceparent", traceparent)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"trace me\"}")));
 
             assertThat(n8n.requests().getLast().header("traceparent"), is(traceparent));
         }
@@ -223,7 +224,7 @@ class ObservabilityTest {
             String logText = joinedLogs();
 
             for (String secret : List.of(TestApp.JWT_SECRET, TestApp.N8N_SECRET, DB_PASSWORD, SECRET_MESSAGE,
-                                         visitor.cookie().substring(0, 40))) {
+                    visitor.cookie().substring(0, 40))) {
                 assertThat(health, not(containsString(secret)));
                 assertThat(metrics, not(containsString(secret)));
                 assertThat(logText, not(containsString(secret)));

@@ -38,7 +38,8 @@ class DatabaseUrlTest {
 
     @Test
     void acceptsPostgresScheme() {
-        assertThat(DatabaseUrl.parse("postgres://localhost:5432/x").jdbcUrl(), is("jdbc:postgresql://localhost:5432/x"));
+        assertThat(DatabaseUrl.parse("postgres://localhost:5432/x").jdbcUrl(),
+                is("jdbc:postgresql://localhost:5432/x"));
     }
 
     @Test
@@ -49,7 +50,7 @@ class DatabaseUrlTest {
     @Test
     void refusesOtherSchemesWithoutShowingPassword() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
-                                                () -> DatabaseUrl.parse("mysql://u:secretpw@h/db"));
+                () -> DatabaseUrl.parse("mysql://u:secretpw@h/db"));
 
         assertThat(e.getMessage(), containsString("DATABASE_URL"));
         assertThat(e.getMessage(), not(containsString("secretpw")));
@@ -58,7 +59,7 @@ class DatabaseUrlTest {
     @Test
     void refusesUrlWithoutDatabase() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
-                                                () -> DatabaseUrl.parse("postgresql://u:secretpw@host"));
+                () -> DatabaseUrl.parse("postgresql://u:secretpw@host"));
 
         assertThat(e.getMessage(), not(containsString("secretpw")));
     }

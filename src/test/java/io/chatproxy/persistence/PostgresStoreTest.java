@@ -74,7 +74,7 @@ class PostgresStoreTest {
     void fiftySessionsTimesTwentyMessagesAreStoredOnceInOrder() throws Exception {
         n8n.reply(FakeN8n.Reply.echoStream(2, Duration.ofMillis(1)));
         try (TestApp app = TestApp.start(env());
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Visitor>> sessions = new ArrayList<>();
             for (int s = 0; s < 50; s++) {
                 sessions.add(pool.submit(() -> {
@@ -96,8 +96,10 @@ class PostgresStoreTest {
                     assertThat(messages.get(2 * m + 1).get("status").asText(), is("complete"));
                 }
             }
-            try (Connection c = database.connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT (session_id, seq)) FROM chat_messages")) {
+            try (Connection c = database.connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st
+                            .executeQuery("SELECT count(*), count(DISTINCT (session_id, seq)) FROM chat_messages")) {
                 rs.next();
                 assertThat(rs.getInt(1), is(2000));
                 assertThat(rs.getInt(2), is(2000));
@@ -115,7 +117,7 @@ class PostgresStoreTest {
 
             PostgresDatabase.admin("ALTER DATABASE " + database.name() + " ALLOW_CONNECTIONS false");
             PostgresDatabase.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
-                                           + database.name() + "'");
+                    + database.name() + "'");
             try {
                 Visitor.Answer chat = visitor.post("/api/v1/chat/stream", "{\"message\":\"during\"}");
                 assertThat(chat.status(), is(503));
@@ -149,8 +151,9 @@ class PostgresStoreTest {
             assertThat(Database.migrate(ds), is(latest));
             assertThat(Database.migrate(ds), is(0));
 
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT max(version) FROM flyway_schema_history")) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT max(version) FROM flyway_schema_history")) {
                 rs.next();
                 assertThat(rs.getString(1), is(Integer.toString(latest)));
             }
@@ -172,8 +175,9 @@ class PostgresStoreTest {
             Sweeper.Result result = app.app().sweeper().sweep();
 
             assertThat(result.sessionsDeleted(), is(1L));
-            try (Connection c = database.connect(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM chat_messages")) {
+            try (Connection c = database.connect();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM chat_messages")) {
                 rs.next();
                 assertThat(rs.getInt(1), is(0));
             }

@@ -85,21 +85,25 @@ class RedisRateLimiterTest {
     }
 
     @Test
-    void exactlyTheLimitPassesUnderConcurrency() throws InterruptedException {
+    void exactlyTheLimitPassesUnderConcurrency() throws Exception {
+        List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
         Limit limit = new Limit("ip-minute", "10.9.9.9", 50, MINUTE);
         AtomicInteger passed = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 200; i++) {
-                pool.submit(() -> {
+                futures.add(pool.submit(() -> {
                     go.await();
                     if (limiter.acquire(List.of(limit)).allowed()) {
                         passed.incrementAndGet();
                     }
                     return null;
-                });
+                }));
             }
             go.countDown();
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get();
+            }
         }
         assertThat(passed.get(), is(50));
     }

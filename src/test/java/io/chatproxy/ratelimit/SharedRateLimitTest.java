@@ -118,7 +118,7 @@ class SharedRateLimitTest {
     @Test
     void twoHundredParallelRequestsAgainstFiftyLetExactlyFiftyThrough() throws Exception {
         try (TestApp app = TestApp.start(env("CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE", "50"));
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> results = new java.util.ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 results.add(pool.submit(() -> app.visitor().createSession().status()));
@@ -143,7 +143,7 @@ class SharedRateLimitTest {
     @Test
     void forwardedForFromTrustedProxyIsBelieved() {
         try (TestApp app = TestApp.start(env("CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE", "2",
-                                             "TRUSTED_PROXIES", "127.0.0.0/8,::1"))) {
+                "TRUSTED_PROXIES", "127.0.0.0/8,::1"))) {
             for (int i = 1; i <= 5; i++) {
                 assertThat(createFrom(app, "198.51.100.7, 203.0.113." + i).status(), is(201));
             }
@@ -170,9 +170,9 @@ class SharedRateLimitTest {
     private static Visitor.Answer createFrom(TestApp app, String forwardedFor) {
         Visitor visitor = app.visitor();
         return visitor.send(visitor.request("/api/v1/session/create")
-                                    .header("Content-Type", "application/json")
-                                    .header("X-Forwarded-For", forwardedFor)
-                                    .POST(HttpRequest.BodyPublishers.ofString(
-                                            "{\"origin_domain\":\"shop.example.com\"}")));
+                .header("Content-Type", "application/json")
+                .header("X-Forwarded-For", forwardedFor)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"origin_domain\":\"shop.example.com\"}")));
     }
 }

@@ -65,7 +65,7 @@ class RedisOutageTest {
             assertThat(health.get("services").get("redis").get("status").asText(), is("down"));
             assertThat(visitor.get("/health").status(), is(200));
             assertThat(visitor.get("/metrics").json().get("rate_limits").get("fallback_decisions").asLong(),
-                       greaterThan(0L));
+                    greaterThan(0L));
 
             redis.start();
             awaitRedis(visitor);

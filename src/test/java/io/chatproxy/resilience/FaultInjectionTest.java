@@ -119,7 +119,7 @@ class FaultInjectionTest {
         }
         n8n.reply(Reply.transcript("05-jwt-expired.txt", Duration.ZERO));
         assertThat(visitor.post("/api/v1/chat/stream", "{\"message\":\"x\"}").json().get("error").get("message")
-                           .asText(), containsString("refused the proxy's credentials"));
+                .asText(), containsString("refused the proxy's credentials"));
     }
 
     @Test
@@ -195,7 +195,7 @@ class FaultInjectionTest {
     @Test
     void browserDisconnectClosesUpstreamAndStoresPartial() throws Exception {
         n8n.reply(Reply.stream(Duration.ofMillis(150), item("one "), item("two "), item("three "), item("four "),
-                               item("five "), item("six "), item("seven "), item("eight ")));
+                item("five "), item("six "), item("seven "), item("eight ")));
         Visitor visitor = serve("CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S");
 
         HttpResponse<InputStream> res = visitor.stream("I'll leave early");
@@ -220,9 +220,9 @@ class FaultInjectionTest {
     @Test
     void breakerOpensRejectsFastThenClosesWhenN8nRecovers() throws Exception {
         Visitor visitor = serve("CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__VOLUME", "4",
-                                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50",
-                                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__DELAY", "PT1S",
-                                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__SUCCESS_THRESHOLD", "1");
+                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50",
+                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__DELAY", "PT1S",
+                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__SUCCESS_THRESHOLD", "1");
         n8n.reply(Reply.json(500, "{\"message\":\"Error in workflow\"}"));
         for (int i = 0; i < 4; i++) {
             assertThat(visitor.post("/api/v1/chat/stream", "{\"message\":\"x\"}").status(), is(502));
@@ -247,9 +247,9 @@ class FaultInjectionTest {
     void fullChatBulkheadLeavesSessionsAndHealthAnswering() throws Exception {
         n8n.reply(Reply.streamForever(Duration.ofMillis(200)));
         Visitor visitor = serve("CHAT_PROXY_RESILIENCE__BULKHEADS__CHAT__LIMIT", "2",
-                                "CHAT_PROXY_RESILIENCE__BULKHEADS__CHAT__QUEUE", "0",
-                                "CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S",
-                                "CHAT_PROXY_N8N__MAX_ANSWER_CHARS", "100000");
+                "CHAT_PROXY_RESILIENCE__BULKHEADS__CHAT__QUEUE", "0",
+                "CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S",
+                "CHAT_PROXY_N8N__MAX_ANSWER_CHARS", "100000");
         List<HttpResponse<InputStream>> open = new ArrayList<>();
         open.add(visitor.stream("one"));
         open.add(visitor.stream("two"));
@@ -266,7 +266,7 @@ class FaultInjectionTest {
         }
         awaitNoStreams();
         assertThat(visitor.get("/metrics").json().get("upstream").get("bulkhead_rejections").get("chat").asInt(),
-                   is(1));
+                is(1));
     }
 
     @Test

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class GuardedUpstreamTest {
     private static final UpstreamRequest REQUEST = new UpstreamRequest("s", "https://a.example", "hi", "a.example", "",
-                                                                       "m", "r", ThreatVerdict.NONE, "");
+            "m", "r", ThreatVerdict.NONE, "");
 
     @TempDir
     Path dir;
@@ -71,7 +71,7 @@ class GuardedUpstreamTest {
         });
 
         UpstreamException e = assertThrows(UpstreamException.class,
-                                           () -> new GuardedUpstream(failing, settings()).open(REQUEST));
+                () -> new GuardedUpstream(failing, settings()).open(REQUEST));
         assertThat(e.kind(), is(UpstreamException.Kind.TIMEOUT));
         assertThat(calls.get(), is(1));
     }

@@ -96,64 +96,66 @@ class AdversarialTest {
                 new Attack("tampered payload", t -> t.chatWith(t.tamperedPayload()), 401, "session_invalid"),
                 new Attack("tampered signature", t -> t.chatWith(t.tamperedSignature()), 401, "session_invalid"),
                 new Attack("alg none", t -> t.chatWith(TestTokens.unsigned(t.header("none"), t.payload())),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("alg HS512 with the same key", t -> t.chatWith(
                         TestTokens.sign(t.header("HS512"), t.payload(), TestApp.JWT_SECRET, "HmacSHA512")),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("RS256 header over an HMAC signature", t -> t.chatWith(
                         TestTokens.sign(t.header("RS256"), t.payload(), TestApp.JWT_SECRET, "HmacSHA256")),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("expired", t -> t.chatWith(t.resigned(p -> {
                     p.put("iat", now() - 7200);
                     p.put("nbf", now() - 7200);
                     p.put("exp", now() - 3600);
                 })), 401, "session_expired"),
                 new Attack("not yet valid", t -> t.chatWith(t.resigned(p -> p.put("nbf", now() + 3600))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("issued in the future", t -> t.chatWith(t.resigned(p -> p.put("iat", now() + 3600))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("wrong issuer", t -> t.chatWith(t.resigned(p -> p.put("iss", "someone-else"))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("wrong audience", t -> t.chatWith(t.resigned(p -> p.putArray("aud").add("n8n"))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("no expiry", t -> t.chatWith(t.resigned(p -> p.remove("exp"))), 401, "session_invalid"),
                 new Attack("n8n token used as cookie", t -> t.chatWith(t.n8nToken()), 401, "session_invalid"),
                 new Attack("session key but n8n type", t -> t.chatWith(t.resigned(p -> p.put("typ", "n8n-call"))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("unknown key id", t -> t.chatWith(t.resignedHeader(h -> h.put("kid", "0000deadbeef"))),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("signed with a removed key", t -> t.chatWith(TestTokens.sign(
                         t.header("HS256"), t.payload(), "an-old-key-that-was-removed-0123456789", "HmacSHA256")),
-                           401, "session_invalid"),
+                        401, "session_invalid"),
                 new Attack("session of A with origin B", t -> t.send(t.alice.origin("http://localhost:3000"),
-                                                                       CHAT, MESSAGE), 403, "origin_mismatch"),
+                        CHAT, MESSAGE), 403, "origin_mismatch"),
                 new Attack("cookie replayed from another browser", t -> t.send(
                         t.app.visitor().cookie(t.alice.cookie()), CHAT, MESSAGE), 401, "session_invalid"),
                 new Attack("revoked session", t -> t.send(t.revoked, CHAT, MESSAGE), 401, "session_revoked"),
-                new Attack("another session id in the sub", t -> t.chatWith(t.resigned(p -> p.put("sub", "x" + p.get("sub").asText()))),
-                           401, "session_invalid"),
+                new Attack("another session id in the sub",
+                        t -> t.chatWith(t.resigned(p -> p.put("sub", "x" + p.get("sub").asText()))),
+                        401, "session_invalid"),
                 // origins
                 new Attack("missing Origin", t -> t.send(t.alice.origin(null), CHAT, MESSAGE), 403, "origin_required"),
                 new Attack("forged Origin on create", t -> t.create("https://attacker.example"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("suffix-spoofed Origin", t -> t.create("https://shop.example.com.evil.net"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("prefix-spoofed Origin", t -> t.create("https://evilshop.example.com"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("null Origin", t -> t.create("null"), 403, "origin_not_allowed"),
                 new Attack("Origin with other scheme", t -> t.create("http://shop.example.com"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("Origin with other port", t -> t.create("https://shop.example.com:8443"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("Origin with user info", t -> t.create("https://shop.example.com@evil.net"), 403,
-                           "origin_not_allowed"),
+                        "origin_not_allowed"),
                 new Attack("CORS preflight from a bad origin", t -> t.preflight("https://evil.example"), 403,
-                           "cors_refused"),
-                new Attack("top-level form navigation", t -> t.send(t.alice, CHAT, MESSAGE, "Sec-Fetch-Mode", "navigate"),
-                           403, "fetch_metadata_refused"),
+                        "cors_refused"),
+                new Attack("top-level form navigation",
+                        t -> t.send(t.alice, CHAT, MESSAGE, "Sec-Fetch-Mode", "navigate"),
+                        403, "fetch_metadata_refused"),
                 new Attack("wrong Host", t -> t.raw("POST", CHAT, Map.of("Host", "evil.example",
                         "Content-Type", "application/json", "Origin", TestApp.ORIGIN), MESSAGE.getBytes()),
-                           400, "invalid_host"),
+                        400, "invalid_host"),
                 // bodies and sizes
                 new Attack("oversized body", t -> t.send(t.alice, CHAT,
                         "{\"message\":\"" + "a".repeat(20_000) + "\"}"), 413, "payload_too_large"),
@@ -164,24 +166,27 @@ class AdversarialTest {
                 new Attack("deep JSON nesting", t -> t.send(t.alice, CHAT,
                         "{\"message\":" + "[".repeat(200) + "]".repeat(200) + "}"), 400, "invalid_json"),
                 new Attack("wrong content type", t -> t.sendTyped(t.alice, CHAT, MESSAGE, "text/plain"), 415,
-                           "unsupported_media_type"),
+                        "unsupported_media_type"),
                 new Attack("form post", t -> t.sendTyped(t.alice, CHAT, "message=hi",
                         "application/x-www-form-urlencoded"), 415, "unsupported_media_type"),
                 new Attack("invalid UTF-8", t -> t.raw("POST", CHAT, t.aliceHeaders(), new byte[]{
-                        '{', '"', 'm', 'e', 's', 's', 'a', 'g', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}),
-                           400, "invalid_utf8"),
+                        '{', '"', 'm', 'e', 's', 's', 'a', 'g', 'e', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"',
+                        '}'}),
+                        400, "invalid_utf8"),
                 new Attack("NUL byte", t -> t.send(t.alice, CHAT, "{\"message\":\"hi\\u0000there\"}"), 400,
-                           "invalid_message"),
-                new Attack("10,000 emoji", t -> t.send(t.alice, CHAT, "{\"message\":\"" + "\\ud83d\\ude00".repeat(10_000)
-                        + "\"}"), 413, "payload_too_large"),
+                        "invalid_message"),
+                new Attack("10,000 emoji",
+                        t -> t.send(t.alice, CHAT, "{\"message\":\"" + "\\ud83d\\ude00".repeat(10_000)
+                                + "\"}"),
+                        413, "payload_too_large"),
                 new Attack("4,001 emoji", t -> t.send(t.alice, CHAT, "{\"message\":\"" + "😀".repeat(4001) + "\"}"),
-                           400, "message_too_long"),
+                        400, "message_too_long"),
                 new Attack("message of wrong type", t -> t.send(t.alice, CHAT, "{\"message\":42}"), 400,
-                           "invalid_field"),
+                        "invalid_field"),
                 new Attack("only control characters", t -> t.send(t.alice, CHAT, "{\"message\":\"\\u0001\\u0002 \"}"),
-                           400, "empty_message"),
+                        400, "empty_message"),
                 new Attack("duplicate keys", t -> t.send(t.alice, CHAT, "{\"message\":\"a\",\"message\":\"b\"}"),
-                           400, "invalid_json"),
+                        400, "invalid_json"),
                 new Attack("JSON array body", t -> t.send(t.alice, CHAT, "[\"hello\"]"), 400, "invalid_json"),
                 // history and paths
                 new Attack("history of another session", t -> t.get(t.bob, "/api/v1/chat/history/"
@@ -189,11 +194,11 @@ class AdversarialTest {
                 new Attack("path traversal in history id", t -> t.get(t.alice,
                         "/api/v1/chat/history/..%2F..%2Fetc%2Fpasswd"), 404, "not_found"),
                 new Attack("SQL in history id", t -> t.get(t.alice, "/api/v1/chat/history/x'%20OR%20'1'='1"), 404,
-                           "not_found"),
+                        "not_found"),
                 // header injection through inputs
                 new Attack("CR/LF in page_url", t -> t.send(t.alice, CHAT,
                         "{\"message\":\"hi\",\"page_url\":\"https://shop.example.com/a\\r\\nSet-Cookie: x=1\"}"),
-                           400, "invalid_page_url"),
+                        400, "invalid_page_url"),
                 new Attack("page_url on another site", t -> t.send(t.alice, CHAT,
                         "{\"message\":\"hi\",\"page_url\":\"https://evil.example/a\"}"), 400, "invalid_page_url"),
                 new Attack("javascript page_url", t -> t.send(t.alice, CHAT,
@@ -254,7 +259,7 @@ class AdversarialTest {
     private Result preflight(String origin) {
         Visitor visitor = app.visitor().origin(origin);
         return of(visitor.send(visitor.request(CHAT).header("Access-Control-Request-Method", "POST")
-                                       .method("OPTIONS", HttpRequest.BodyPublishers.noBody())));
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())));
     }
 
     private Result raw(String method, String path, Map<String, String> headers, byte[] body) {
@@ -264,8 +269,8 @@ class AdversarialTest {
 
     private Map<String, String> aliceHeaders() {
         return Map.of("Content-Type", "application/json", "Origin", TestApp.ORIGIN,
-                      "Cookie", "chat_session_id=" + alice.cookie(), "User-Agent", alice.userAgent(),
-                      "Accept-Language", "en-GB,en;q=0.9");
+                "Cookie", "chat_session_id=" + alice.cookie(), "User-Agent", alice.userAgent(),
+                "Accept-Language", "en-GB,en;q=0.9");
     }
 
     private ObjectNode header(String alg) {
@@ -305,10 +310,10 @@ class AdversarialTest {
 
     private String n8nToken() {
         JwtCodec n8nCodec = new JwtCodec(TokenKind.N8N, "HS256", "chat-proxy", SigningKey.of(TestApp.N8N_SECRET),
-                                         List.of(), java.time.Clock.systemUTC());
+                List.of(), java.time.Clock.systemUTC());
         return n8nCodec.sign(alice.sessionId(), Duration.ofSeconds(30),
-                             Map.of("origin", TestApp.ORIGIN, "fp", payload().get("fp").asText()),
-                             java.util.Optional.of("jti-1"));
+                Map.of("origin", TestApp.ORIGIN, "fp", payload().get("fp").asText()),
+                java.util.Optional.of("jti-1"));
     }
 
     private long count(String table) {

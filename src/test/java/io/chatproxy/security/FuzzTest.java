@@ -45,7 +45,8 @@ class FuzzTest {
             new String[]{"PUT", "/api/v1/session/create"},
             new String[]{"POST", "/api/v1/unknown"});
     private static final String[] CONTENT_TYPES = {"application/json", "application/json; charset=utf-8",
-            "application/json; charset=latin1", "text/plain", "application/x-www-form-urlencoded", "", "multipart/form-data",
+            "application/json; charset=latin1", "text/plain", "application/x-www-form-urlencoded", "",
+            "multipart/form-data",
             "application/jsonx", "*/*"};
 
     private FakeN8n n8n;
@@ -104,7 +105,8 @@ class FuzzTest {
             byte[] body = body(random);
             RawHttp.Response response = RawHttp.send(app.port(), RawHttp.request(endpoint[0], path, headers, body));
 
-            String replay = "case " + i + " (seed " + SEED + "): " + endpoint[0] + " " + path + " -> " + response.status()
+            String replay = "case " + i + " (seed " + SEED + "): " + endpoint[0] + " " + path + " -> "
+                    + response.status()
                     + " " + response.body();
             assertThat(replay, response.status(), lessThan(500));
             assertThat(replay, response.status() > 0, is(true));
@@ -125,12 +127,15 @@ class FuzzTest {
             case 2 -> ("{\"message\":\"" + word(random) + "\"}").getBytes(StandardCharsets.UTF_8);
             case 3 -> mutate(random, "{\"message\":\"hello there\",\"page_url\":\"https://shop.example.com/x\"}")
                     .getBytes(StandardCharsets.UTF_8);
-            case 4 -> mutate(random, "{\"origin_domain\":\"shop.example.com\",\"page_url\":\"https://shop.example.com/\"}")
-                    .getBytes(StandardCharsets.UTF_8);
+            case 4 ->
+                mutate(random, "{\"origin_domain\":\"shop.example.com\",\"page_url\":\"https://shop.example.com/\"}")
+                        .getBytes(StandardCharsets.UTF_8);
             case 5 -> ("[".repeat(random.nextInt(300)) + "1").getBytes(StandardCharsets.UTF_8);
             case 6 -> ("{\"message\":" + randomJsonValue(random) + "}").getBytes(StandardCharsets.UTF_8);
-            case 7 -> ("{\"message\":\"" + "\\u0000".repeat(random.nextInt(5)) + "\\ud800\"}").getBytes(StandardCharsets.UTF_8);
-            default -> ("{\"message\":\"" + "x".repeat(random.nextInt(20_000)) + "\"}").getBytes(StandardCharsets.UTF_8);
+            case 7 -> ("{\"message\":\"" + "\\u0000".repeat(random.nextInt(5)) + "\\ud800\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+            default ->
+                ("{\"message\":\"" + "x".repeat(random.nextInt(20_000)) + "\"}").getBytes(StandardCharsets.UTF_8);
         };
     }
 

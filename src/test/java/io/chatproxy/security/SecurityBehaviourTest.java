@@ -57,9 +57,9 @@ class SecurityBehaviourTest {
         try (FakeN8n n8n = FakeN8n.start(); TestApp app = TestApp.start(env(n8n))) {
             Visitor visitor = app.visitor();
             Visitor.Answer answer = visitor.send(visitor.request("/api/v1/chat/stream")
-                                                         .header("Access-Control-Request-Method", "POST")
-                                                         .header("Access-Control-Request-Headers", "content-type")
-                                                         .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
+                    .header("Access-Control-Request-Method", "POST")
+                    .header("Access-Control-Request-Headers", "content-type")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()));
 
             assertThat(answer.status(), is(204));
             assertThat(answer.header("Access-Control-Allow-Origin").orElseThrow(), is(TestApp.ORIGIN));
@@ -72,7 +72,7 @@ class SecurityBehaviourTest {
     @Test
     void corsWithoutCredentialsWhenConfiguredOff() {
         try (FakeN8n n8n = FakeN8n.start();
-             TestApp app = TestApp.start(env(n8n, "CORS_ALLOW_CREDENTIALS", "false"))) {
+                TestApp app = TestApp.start(env(n8n, "CORS_ALLOW_CREDENTIALS", "false"))) {
             Visitor.Answer answer = app.visitor().createSession();
 
             assertThat(answer.header("Access-Control-Allow-Origin").orElseThrow(), is(TestApp.ORIGIN));
@@ -111,10 +111,10 @@ class SecurityBehaviourTest {
             visitor.createSession();
 
             Visitor.Answer answer = visitor.send(visitor.request("/api/v1/chat/message")
-                                                         .header("Content-Type", "application/json")
-                                                         .header("Sec-Fetch-Site", "cross-site")
-                                                         .header("Sec-Fetch-Mode", "cors")
-                                                         .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"hi\"}")));
+                    .header("Content-Type", "application/json")
+                    .header("Sec-Fetch-Site", "cross-site")
+                    .header("Sec-Fetch-Mode", "cors")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"hi\"}")));
 
             assertThat(answer.status(), is(200));
         }
@@ -129,7 +129,7 @@ class SecurityBehaviourTest {
                 browser.createSession();
             }
             try (TestApp rotating = TestApp.start(env(n8n, "JWT_SECRET_KEY", OTHER_KEY,
-                                                       "JWT_PREVIOUS_SECRET_KEYS", TestApp.JWT_SECRET))) {
+                    "JWT_PREVIOUS_SECRET_KEYS", TestApp.JWT_SECRET))) {
                 Visitor same = browser.at(rotating.uri());
                 assertThat(same.get("/api/v1/session/validate").status(), is(200));
                 Visitor fresh = rotating.visitor();
@@ -163,7 +163,7 @@ class SecurityBehaviourTest {
     @Test
     void blockModeRefusesSuspiciousMessages() {
         try (FakeN8n n8n = FakeN8n.start();
-             TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "block"))) {
+                TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "block"))) {
             Visitor visitor = app.visitor();
             visitor.createSession();
 
@@ -180,7 +180,7 @@ class SecurityBehaviourTest {
     @Test
     void logModeForwardsWithoutMetadata() throws Exception {
         try (FakeN8n n8n = FakeN8n.start();
-             TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "log"))) {
+                TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "log"))) {
             Visitor visitor = app.visitor();
             visitor.createSession();
 

@@ -153,7 +153,7 @@ abstract class SessionApiContract {
     @Test
     void refusesOriginDomainThatDiffersFromOrigin() {
         Visitor.Answer answer = app.visitor().post("/api/v1/session/create",
-                                                    "{\"origin_domain\":\"other.example.com\"}");
+                "{\"origin_domain\":\"other.example.com\"}");
 
         assertThat(answer.status(), is(403));
         assertThat(answer.errorCode(), is("origin_mismatch"));
@@ -162,7 +162,7 @@ abstract class SessionApiContract {
     @Test
     void refusesMissingOrigin() {
         Visitor.Answer answer = app.visitor().origin(null).post("/api/v1/session/create",
-                                                                 "{\"origin_domain\":\"shop.example.com\"}");
+                "{\"origin_domain\":\"shop.example.com\"}");
 
         assertThat(answer.status(), is(403));
         assertThat(answer.errorCode(), is("origin_not_allowed"));
@@ -189,8 +189,8 @@ abstract class SessionApiContract {
     void rejectsNonJsonContentType() {
         Visitor visitor = app.visitor();
         Visitor.Answer answer = visitor.send(visitor.request("/api/v1/session/create")
-                                                     .header("Content-Type", "text/plain")
-                                                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")));
+                .header("Content-Type", "text/plain")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")));
 
         assertThat(answer.status(), is(415));
         assertThat(answer.errorCode(), is("unsupported_media_type"));

@@ -65,8 +65,8 @@ public final class FakeN8n implements AutoCloseable {
     /** Node's default {@code server.keepAliveTimeout}, announced by n8n as {@code Keep-Alive: timeout=5}. */
     private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(5);
     private static final String AGENT_NODE_ID = "0b7c1a10-0000-4000-8000-000000000012";
-    private static final DateTimeFormatter HTTP_DATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter
+            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
     private static final Pattern TIME_PREFIX = Pattern.compile("\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}] ");
     private static final Pattern RAW_CHUNK_START = Pattern.compile("[0-9a-fA-F]+\r\n");
     private static final Pattern CHAT_INPUT = Pattern.compile("\"chatInput\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
@@ -87,8 +87,8 @@ public final class FakeN8n implements AutoCloseable {
     private final Semaphore clientGone = new Semaphore(0);
     private final Lock lock = new ReentrantLock();
     private final Condition requestArrived = lock.newCondition();
-    private final List<RecordedRequest> requests = new ArrayList<>();  // guarded by lock
-    private int awaited;                                                // guarded by lock
+    private final List<RecordedRequest> requests = new ArrayList<>(); // guarded by lock
+    private int awaited; // guarded by lock
     private volatile Reply reply = Reply.echoStream(3, Duration.ofMillis(20));
     private volatile boolean closed;
     private final Thread acceptor;
@@ -105,7 +105,7 @@ public final class FakeN8n implements AutoCloseable {
      */
     public static FakeN8n start() {
         try {
-            InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+            InetAddress loopback = InetAddress.getByAddress(new byte[]{127, 0, 0, 1});
             return new FakeN8n(new ServerSocket(0, 50, loopback));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start fake n8n", e);
@@ -228,12 +228,12 @@ public final class FakeN8n implements AutoCloseable {
             try {
                 socket = server.accept();
             } catch (IOException e) {
-                return;  // server socket closed
+                return; // server socket closed
             }
             openConnections.incrementAndGet();
             sockets.add(socket);
             if (closed) {
-                closeQuietly(socket);  // close() may have missed it
+                closeQuietly(socket); // close() may have missed it
             }
             Thread handler = builder.unstarted(() -> serve(socket));
             handlers.add(handler);
@@ -243,7 +243,7 @@ public final class FakeN8n implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
-            socket.setTcpNoDelay(true);  // like Node: every chunk leaves at once
+            socket.setTcpNoDelay(true); // like Node: every chunk leaves at once
             Input in = new Input(socket.getInputStream(), socket);
             OutputStream out = socket.getOutputStream();
             boolean first = true;
@@ -253,10 +253,10 @@ public final class FakeN8n implements AutoCloseable {
                 try {
                     incoming = readRequest(in, out);
                 } catch (SocketTimeoutException e) {
-                    return;  // idle keep-alive connection: Node closes it
+                    return; // idle keep-alive connection: Node closes it
                 }
                 if (incoming == null) {
-                    return;  // client closed an idle connection
+                    return; // client closed an idle connection
                 }
                 first = false;
                 socket.setSoTimeout(0);
@@ -303,7 +303,7 @@ public final class FakeN8n implements AutoCloseable {
                 }
                 case CloseAfter c -> {
                     writeChunks(c.inner(), incoming.request(), in, out, close, c.chunks());
-                    socket.close();  // n8n died: no terminating chunk
+                    socket.close(); // n8n died: no terminating chunk
                     return false;
                 }
                 case Hang h -> {
@@ -313,7 +313,7 @@ public final class FakeN8n implements AutoCloseable {
                 }
                 case HangAfter h -> {
                     writeChunks(h.inner(), incoming.request(), in, out, close, h.chunks());
-                    in.awaitEof();  // n8n stalls mid-answer, connection left open
+                    in.awaitEof(); // n8n stalls mid-answer, connection left open
                     clientGone();
                     return false;
                 }
@@ -331,18 +331,18 @@ public final class FakeN8n implements AutoCloseable {
     }
 
     private static void writeChunks(Streamed s, RecordedRequest request, Input in, OutputStream out,
-                                    boolean close, long limit) throws IOException {
+            boolean close, long limit) throws IOException {
         out.write(head(s.status(), s.reason(), s.headers(), close, -1));
         out.flush();
         Iterator<byte[]> chunks = s.chunks().apply(request);
-        for (long sent = 0; sent < limit && chunks.hasNext(); ) {
+        for (long sent = 0; sent < limit && chunks.hasNext();) {
             if (in.eofWithin(s.delay())) {
                 throw new EOFException("client closed the connection mid-stream");
             }
             byte[] data = chunks.next();
-            if (data.length > 0) {  // a zero-size chunk would end the body
+            if (data.length > 0) { // a zero-size chunk would end the body
                 out.write(concat(concat((Integer.toHexString(data.length) + "\r\n").getBytes(ISO_8859_1), data),
-                                 "\r\n".getBytes(ISO_8859_1)));
+                        "\r\n".getBytes(ISO_8859_1)));
                 out.flush();
                 sent++;
             }
@@ -387,7 +387,7 @@ public final class FakeN8n implements AutoCloseable {
             int colon = h.indexOf(':');
             if (colon > 0) {
                 headers.merge(h.substring(0, colon).strip().toLowerCase(Locale.ROOT), h.substring(colon + 1).strip(),
-                              (a, b) -> a + ", " + b);
+                        (a, b) -> a + ", " + b);
             }
         }
         String te = headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT);
@@ -409,7 +409,7 @@ public final class FakeN8n implements AutoCloseable {
         boolean close = connection.contains("close")
                 || (requestLine[2].equals("HTTP/1.0") && !connection.contains("keep-alive"));
         return new Incoming(new RecordedRequest(requestLine[0], requestLine[1], headers, new String(body, UTF_8)),
-                            close);
+                close);
     }
 
     // ---------------------------------------------------------------- public nested types
@@ -596,8 +596,8 @@ public final class FakeN8n implements AutoCloseable {
                 throw new IllegalArgumentException("delay must be positive");
             }
             return new Streamed(200, "OK", STREAM_HEADERS, delay,
-                                request -> lazy(Long.MAX_VALUE, i -> agentLine(i == 0 ? "begin" : "item",
-                                                                                i == 0 ? null : "tick " + i + " ")));
+                    request -> lazy(Long.MAX_VALUE, i -> agentLine(i == 0 ? "begin" : "item",
+                            i == 0 ? null : "tick " + i + " ")));
         }
     }
 
@@ -615,7 +615,7 @@ public final class FakeN8n implements AutoCloseable {
 
     /** A chunked body: one chunk per element, produced when it is due. */
     private record Streamed(int status, String reason, List<Header> headers, Duration delay,
-                            Function<RecordedRequest, Iterator<byte[]>> chunks) implements Reply {
+            Function<RecordedRequest, Iterator<byte[]>> chunks) implements Reply {
     }
 
     private record CloseAfter(Streamed inner, int chunks) implements Reply {
@@ -683,7 +683,7 @@ public final class FakeN8n implements AutoCloseable {
         boolean chunked = headers.stream()
                 .anyMatch(h -> h.is("Transfer-Encoding") && h.value().toLowerCase(Locale.ROOT).contains("chunked"));
         List<byte[]> chunks;
-        if (chunked && RAW_CHUNK_START.matcher(body).lookingAt()) {  // curl --raw: the framing is in the file
+        if (chunked && RAW_CHUNK_START.matcher(body).lookingAt()) { // curl --raw: the framing is in the file
             try {
                 chunks = new Input(new ByteArrayInputStream(body.getBytes(UTF_8)), null).readChunks();
             } catch (IOException e) {
@@ -691,7 +691,7 @@ public final class FakeN8n implements AutoCloseable {
             }
         } else {
             if (!timed && body.endsWith("\n")) {
-                body = body.substring(0, body.length() - 1);  // the recorder's newline after curl's output
+                body = body.substring(0, body.length() - 1); // the recorder's newline after curl's output
             }
             chunks = Arrays.stream(body.split("(?<=\n)")).filter(l -> !l.isEmpty()).map(l -> l.getBytes(UTF_8))
                     .toList();
@@ -774,10 +774,10 @@ public final class FakeN8n implements AutoCloseable {
                         out.append((char) Integer.parseInt(s.substring(i + 1, i + 5), 16));
                         i += 4;
                     } else {
-                        out.append("\\u");  // malformed: keep as sent
+                        out.append("\\u"); // malformed: keep as sent
                     }
                 }
-                default -> out.append(e);  // \" \\ \/
+                default -> out.append(e); // \" \\ \/
             }
         }
         return out.toString();
@@ -797,7 +797,8 @@ public final class FakeN8n implements AutoCloseable {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1))) {
                         out.append(c).append(s.charAt(++i));
                     } else if (c < 0x20 || Character.isSurrogate(c)) {
                         out.append(String.format("\\u%04x", (int) c));
@@ -931,7 +932,7 @@ public final class FakeN8n implements AutoCloseable {
 
         byte[] readExactly(int n) throws IOException {
             byte[] result = new byte[n];
-            for (int copied = 0; copied < n; ) {
+            for (int copied = 0; copied < n;) {
                 if (position == limit && !fill()) {
                     throw new EOFException("end of stream inside a body");
                 }

@@ -64,7 +64,8 @@ public final class RawHttp {
                 out.write(b);
                 byte[] sofar = out.toByteArray();
                 int n = sofar.length;
-                if (n >= 4 && sofar[n - 4] == '\r' && sofar[n - 3] == '\n' && sofar[n - 2] == '\r' && sofar[n - 1] == '\n') {
+                if (n >= 4 && sofar[n - 4] == '\r' && sofar[n - 3] == '\n' && sofar[n - 2] == '\r'
+                        && sofar[n - 1] == '\n') {
                     headEnd = n;
                 }
             }
@@ -103,11 +104,12 @@ public final class RawHttp {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             headers.putIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                                lines[i].substring(colon + 1).trim());
+                    lines[i].substring(colon + 1).trim());
         }
         byte[] bodyBytes = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
         String body = "chunked".equalsIgnoreCase(headers.get("transfer-encoding"))
-                ? dechunk(bodyBytes) : new String(bodyBytes, StandardCharsets.UTF_8);
+                ? dechunk(bodyBytes)
+                : new String(bodyBytes, StandardCharsets.UTF_8);
         return new Response(status, headers, body);
     }
 

@@ -60,7 +60,7 @@ public final class RedisServer implements AutoCloseable {
     public void start() {
         try {
             process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no")
+                    "--save", "", "--appendonly", "no")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
             throw new IllegalStateException("redis-server is needed for this test", e);
@@ -92,7 +92,7 @@ public final class RedisServer implements AutoCloseable {
     /** Keys under this test's prefix. */
     public List<String> keys() {
         try (RedisClient client = RedisClient.create(url());
-             StatefulRedisConnection<String, String> c = client.connect()) {
+                StatefulRedisConnection<String, String> c = client.connect()) {
             java.util.ArrayList<String> keys = new java.util.ArrayList<>();
             ScanCursor cursor = ScanCursor.INITIAL;
             do {
@@ -107,7 +107,7 @@ public final class RedisServer implements AutoCloseable {
     /** Runs a command on this Redis. */
     public <T> T run(java.util.function.Function<io.lettuce.core.api.sync.RedisCommands<String, String>, T> command) {
         try (RedisClient client = RedisClient.create(url());
-             StatefulRedisConnection<String, String> c = client.connect()) {
+                StatefulRedisConnection<String, String> c = client.connect()) {
             return command.apply(c.sync());
         }
     }

@@ -33,7 +33,7 @@ public final class SseReader implements AutoCloseable {
         String event = "message";
         StringBuilder data = null;
         try {
-            for (String line; (line = reader.readLine()) != null; ) {
+            for (String line; (line = reader.readLine()) != null;) {
                 if (line.isEmpty()) {
                     if (data != null) {
                         return Optional.of(new SseEvent(id, event, data.toString(), System.nanoTime()));

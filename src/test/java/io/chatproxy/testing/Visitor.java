@@ -92,7 +92,7 @@ public final class Visitor {
     /** A JSON POST. */
     public Answer post(String path, String body) {
         return send(request(path).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)));
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     /** A GET. */
@@ -110,11 +110,11 @@ public final class Visitor {
         try {
             String body = JSON.writeValueAsString(Map.of("message", message));
             HttpResponse<InputStream> res = http.send(request("/api/v1/chat/stream")
-                                                              .header("Content-Type", "application/json")
-                                                              .header("Accept", "text/event-stream")
-                                                              .POST(HttpRequest.BodyPublishers.ofString(body))
-                                                              .build(),
-                                                      HttpResponse.BodyHandlers.ofInputStream());
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             remember(res);
             return res;
         } catch (IOException e) {

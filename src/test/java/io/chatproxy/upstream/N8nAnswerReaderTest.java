@@ -107,7 +107,7 @@ class N8nAnswerReaderTest {
     @Test
     void invalidUtf8IsAFailure() {
         byte[] bad = {'{', '"', 't', 'y', 'p', 'e', '"', ':', '"', 'i', 't', 'e', 'm', '"', ',', '"', 'c', '"', ':',
-                      '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'};
+                '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'};
 
         List<AnswerEvent> events = read(100, List.of(bad));
 
@@ -119,7 +119,7 @@ class N8nAnswerReaderTest {
         String huge = "{\"type\":\"item\",\"content\":\"" + "x".repeat(5000) + "\"}\n";
 
         N8nAnswerReader reader = new N8nAnswerReader(new Chunks(List.of(huge.getBytes(StandardCharsets.UTF_8))),
-                                                     MAPPER, 1024, 100_000);
+                MAPPER, 1024, 100_000);
 
         assertThat(((AnswerEvent.Failure) next(reader).orElseThrow()).code(), is("upstream_malformed"));
     }
@@ -127,7 +127,7 @@ class N8nAnswerReaderTest {
     @Test
     void answerLongerThanTheLimitIsCut() {
         List<AnswerEvent> events = read(10, lines("{\"type\":\"item\",\"content\":\"12345678\"}",
-                                                  "{\"type\":\"item\",\"content\":\"abcdef\"}"));
+                "{\"type\":\"item\",\"content\":\"abcdef\"}"));
 
         assertThat(events.get(0), is(text("12345678")));
         assertThat(events.get(1), is(text("ab")));
