@@ -905,7 +905,7 @@ def main():
     run_case("widget session (CORS, cookie, origin)", case_session, proxies["stream"])
     # the slow case waits ~35 s: it runs beside the cases that do not measure time
     slow = threading.Thread(target=run_case, args=("5 slow model: keepalive hidden, pings", case_slow,
-                                                   proxies["stream"]))
+                                                   proxies["stream"]), daemon=True)
     slow.start()
     run_case("2 two streaming nodes (chat-stream-simple)", case_two_groups, proxies["simple"])
     run_case("3 non-streaming (chat-echo), JWT accepted", case_non_streaming, proxies["echo"])

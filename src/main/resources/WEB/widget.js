@@ -1118,8 +1118,7 @@
     }
     if (x.error) {
       if (node) setMeta(node, TEXT.partial, 'warn');
-      var msg = typeof x.error.message === 'string' && x.error.message ? x.error.message : 'The answer failed.';
-      addNote(msg, 'error');
+      addNote(streamErrorText(x.error), 'error');
     } else if (!x.done) {
       if (node) setMeta(node, TEXT.partial, 'warn');
       addNote(TEXT.lost, 'error');
@@ -1163,6 +1162,24 @@
         setSubtitle('');
         updateComposer();
       });
+  }
+
+  /** Visitor-facing text for an SSE "error" event (the server's message is meant for logs as much as people). */
+  function streamErrorText(err) {
+    var code = typeof err.code === 'string' ? err.code : '';
+    switch (code) {
+      case 'client_gone': return TEXT.lost;
+      case 'upstream_timeout': return 'The assistant took too long to answer. Please try again.';
+      case 'server_shutdown': return 'The chat server is restarting. Please try again in a moment.';
+      case 'answer_too_long': return 'The answer was too long and was cut off.';
+      case 'empty_answer': return TEXT.empty;
+      case 'upstream_lost': return 'The answer was interrupted. Please try again.';
+      case 'upstream_error':
+      case 'upstream_malformed': return 'Something went wrong while answering. Please try again.';
+      default:
+        if (/^answer_/.test(code)) return 'The answer ended early.';
+        return typeof err.message === 'string' && err.message ? err.message : 'The answer failed.';
+    }
   }
 
   function markNotSent(userNode, text) {

@@ -128,17 +128,18 @@ public final class AnswerRelay {
             LOGGER.log(Level.WARNING, "Answer " + id + " failed", e);
         } finally {
             watched.finish();
-            active.remove(watched);
-            if (watched.detached()) {
-                active.releaseBackground(sessionId);
-            }
             if (pump.ending == null) {
                 pump.ending = new AnswerJournal.Ending("upstream_lost", "The answer was interrupted");
             }
-            // stored before the journal says it ended: whoever sees the ending can read the final answer
+            // stored before the journal says it ended, and before the stream stops counting as open: whoever sees
+            // the ending, or no open stream, can read the final answer
             store(id, pump.content.toString(), pump.status);
             journal.finish(id, pump.seq, pump.ending);
             events.streamEnded(pump.status, pump.seq);
+            if (watched.detached()) {
+                active.releaseBackground(sessionId);
+            }
+            active.remove(watched);
         }
     }
 

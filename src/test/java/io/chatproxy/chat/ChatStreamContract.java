@@ -396,6 +396,7 @@ abstract class ChatStreamContract {
         long before = visitor.get("/metrics").json().get("connections").get("total_streams").asLong();
 
         visitor.chat("count me");
+        assertThat(app.awaitNoOpenStreams(), is(0));
 
         JsonNode metrics = visitor.get("/metrics").json();
         assertThat(metrics.get("connections").get("total_streams").asLong(), is(before + 1));

@@ -124,6 +124,7 @@ class ObservabilityTest {
             visitor.chat("one");
             visitor.chat("two");
             visitor.post("/api/v1/chat/stream", "{\"message\":\"three\"}");
+            assertThat(app.awaitNoOpenStreams(), is(0));
             JsonNode after = visitor.get("/metrics").json();
 
             assertThat(after.get("connections").get("total_streams").asLong(),

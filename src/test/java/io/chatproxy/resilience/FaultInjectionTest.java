@@ -47,7 +47,7 @@ class FaultInjectionTest {
     @AfterEach
     void stop() {
         if (app != null) {
-            assertThat("no stream left open", app.app().activeStreams().count(), is(0));
+            assertThat("no stream left open", app.awaitNoOpenStreams(), is(0));
             assertThat("no database connection left in use", app.app().database().poolState().active(), is(0));
             app.close();
         }
@@ -311,12 +311,8 @@ class FaultInjectionTest {
         app = null;
     }
 
-    private void awaitNoStreams() throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 3000;
-        while (app.app().activeStreams().count() > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(app.app().activeStreams().count(), is(0));
+    private void awaitNoStreams() {
+        assertThat(app.awaitNoOpenStreams(), is(0));
     }
 
     private static String item(String content) {

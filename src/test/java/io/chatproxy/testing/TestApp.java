@@ -110,6 +110,25 @@ public final class TestApp implements AutoCloseable {
         return new Visitor(uri(), ORIGIN, "Mozilla/5.0 (TestBrowser " + UUID.randomUUID() + ")");
     }
 
+    /**
+     * Waits (up to 3 s) until no stream is open: a client has read its last event a moment before the server has
+     * stored the answer and released the stream.
+     *
+     * @return the number of streams still open
+     */
+    public int awaitNoOpenStreams() {
+        long deadline = System.currentTimeMillis() + 3000;
+        while (app.activeStreams().count() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return app.activeStreams().count();
+    }
+
     /** Graceful shutdown as on SIGTERM: drain, stop, close. */
     public void shutdown() {
         Main.stop(app, server);
