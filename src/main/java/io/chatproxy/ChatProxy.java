@@ -63,6 +63,7 @@ import io.chatproxy.web.ErrorResponses;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.RequestIds;
 import io.chatproxy.web.SecurityHeaders;
+import io.chatproxy.web.WidgetAssets;
 
 /**
  * The application's parts, built once from the settings and wired together. {@link Main} and the tests both start
@@ -172,7 +173,7 @@ public final class ChatProxy implements AutoCloseable {
                     "Storage is unavailable: please retry shortly", 5));
         });
         SecuritySettings security = settings.security();
-        routing.addFilter(new RequestIds())
+        routing.addFilter(new RequestIds(settings.config().get("app.instance-id").asString().orElse("")))
                 .addFilter(new SecurityHeaders())
                 .addFilter(new RequestOriginFilter(security.allowedHosts()))
                 .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials()))
@@ -183,6 +184,7 @@ public final class ChatProxy implements AutoCloseable {
                 .register("/api/v1/n8n", n8nChatService)
                 .register("/health", healthService)
                 .register("/metrics", metricsService)
+                .register("/", new WidgetAssets())
                 .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                         .location("/WEB")
                         .welcome("index.html")

@@ -38,8 +38,8 @@ final class UpstreamErrors {
                     Map.of(), details);
             case CREDENTIALS_REFUSED -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
                     "n8n refused the proxy's credentials (check "
-                            + "SESSION_SECRET_KEY / N8N_API_KEY against the "
-                            + "workflow's authentication)",
+                            + "SESSION_SECRET_KEY, N8N_API_KEY, N8N_AUTH_HEADER_NAME and N8N_AUTH_HEADER_VALUE "
+                            + "against the workflow's authentication)",
                     Map.of(), details);
             case ERROR_STATUS -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
                     "The chat workflow failed", Map.of(), details);

@@ -40,7 +40,7 @@ public final class Database implements AutoCloseable {
         HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
         try {
             if (settings.migrateOnStart()) {
-                migrate(dataSource);
+                migrateWhenReachable(dataSource);
             }
             JdbcConnectionPool pool = () -> {
                 try {
@@ -58,6 +58,30 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
+        }
+    }
+
+    /** Migrates, waiting up to 30 s for the database (a pod may start before it, or on a busy node). */
+    private static void migrateWhenReachable(HikariDataSource dataSource) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                migrate(dataSource);
+                return;
+            } catch (org.flywaydb.core.api.FlywayException e) {
+                if (System.nanoTime() - deadline > 0 || !(e.getCause() instanceof SQLException
+                        || e.getMessage().contains("Unable to obtain connection"))) {
+                    throw e;
+                }
+                System.getLogger(Database.class.getName()).log(System.Logger.Level.WARNING,
+                        "Database not reachable yet, retrying the migration: " + e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -54,6 +54,11 @@ public final class ErrorResponses {
 
     private void http(ServerRequest req, ServerResponse res, HttpException e) {
         Status status = e.status();
+        if (status.code() < 400) {
+            // not an error: static content answers 304 Not Modified this way; keep its headers, send no body
+            res.status(status).send();
+            return;
+        }
         json.send(res, status, body(req, codeFor(status), messageFor(status), Map.of()));
     }
 

@@ -21,8 +21,23 @@ public final class RequestIds implements Filter {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final String CONTEXT_KEY = "chat-proxy.request-id";
 
+    private static final HeaderName SERVED_BY = HeaderNames.create("X-Served-By");
+    private final String instanceId;
+
+    /**
+     * Creates the filter.
+     *
+     * @param instanceId name of this replica for {@code X-Served-By}, or "" for none
+     */
+    public RequestIds(String instanceId) {
+        this.instanceId = instanceId;
+    }
+
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        if (!instanceId.isEmpty()) {
+            res.header(SERVED_BY, instanceId);
+        }
         String id = req.headers().first(HEADER).filter(v -> SAFE.matcher(v).matches())
                 .orElseGet(() -> UUID.randomUUID().toString());
         req.context().register(CONTEXT_KEY, id);

@@ -1,0 +1,51 @@
+package io.chatproxy;
+
+import java.net.http.HttpRequest;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.Visitor;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+class WidgetAssetsTest {
+    @Test
+    void widgetFilesAreServedForEmbeddingAndRevalidateWithoutJson() {
+        try (TestApp app = TestApp.start(Map.of("N8N_WEBHOOK_URL", "http://127.0.0.1:9/webhook"))) {
+            Visitor visitor = app.visitor();
+            for (String[] file : new String[][]{{"/widget.js", "text/javascript; charset=utf-8"},
+                    {"/widget.css", "text/css; charset=utf-8"}}) {
+                Visitor.Answer answer = visitor.get(file[0]);
+
+                assertThat(answer.status(), is(200));
+                assertThat(answer.header("Content-Type").orElseThrow(), is(file[1]));
+                assertThat(answer.header("Cache-Control").orElseThrow(), containsString("public, max-age=300"));
+                assertThat(answer.header("Cross-Origin-Resource-Policy").orElseThrow(), is("cross-origin"));
+                assertThat(answer.header("Access-Control-Allow-Origin").orElseThrow(), is("*"));
+                assertThat(answer.header("Set-Cookie").isPresent(), is(false));
+                String etag = answer.header("ETag").orElseThrow();
+
+                Visitor.Answer again = visitor.send(visitor.request(file[0]).header("If-None-Match", etag).GET());
+
+                assertThat(again.status(), is(304));
+                assertThat(again.body(), is(""));
+                assertThat(again.header("Content-Type").orElseThrow(), is(file[1]));
+                assertThat(again.header("Cache-Control").orElseThrow(), containsString("public"));
+            }
+            Visitor.Answer page = visitor.get("/demo.js");
+            String etag = page.header("ETag").orElse(null);
+            if (etag != null) {
+                Visitor.Answer revalidated = visitor.send(visitor.request("/demo.js").header("If-None-Match", etag)
+                        .GET());
+                assertThat(revalidated.status(), is(304));
+                assertThat(revalidated.header("Content-Type").orElse("").contains("json"), is(false));
+            }
+            assertThat(visitor.send(visitor.request("/widget.js").method("HEAD",
+                    HttpRequest.BodyPublishers.noBody())).status() < 500, is(true));
+        }
+    }
+}
