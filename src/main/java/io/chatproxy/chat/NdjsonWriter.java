@@ -3,7 +3,6 @@ package io.chatproxy.chat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.web.JsonCodec;
@@ -16,15 +15,8 @@ final class NdjsonWriter extends StreamingWriter {
     private final JsonCodec json;
 
     NdjsonWriter(ServerResponse res, JsonCodec json) {
-        super(prepare(res));
+        super(res, "application/json; charset=utf-8");
         this.json = json;
-    }
-
-    private static ServerResponse prepare(ServerResponse res) {
-        res.headers().set(HeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
-        res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
-        res.headers().set(HeaderNames.create("X-Accel-Buffering"), "no");
-        return res;
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.chatproxy.chat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.web.JsonCodec;
@@ -18,15 +17,8 @@ final class SseWriter extends StreamingWriter {
     private final JsonCodec json;
 
     SseWriter(ServerResponse res, JsonCodec json) {
-        super(prepare(res));
+        super(res, "text/event-stream; charset=utf-8");
         this.json = json;
-    }
-
-    private static ServerResponse prepare(ServerResponse res) {
-        res.headers().set(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
-        res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
-        res.headers().set(HeaderNames.create("X-Accel-Buffering"), "no");
-        return res;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
@@ -16,7 +17,16 @@ abstract class StreamingWriter implements AnswerWriter {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean gone;
 
-    StreamingWriter(ServerResponse res) {
+    /**
+     * Prepares a streamed response: its content type, and no caching or transformation by any proxy in between.
+     *
+     * @param res response
+     * @param contentType content type of the stream
+     */
+    StreamingWriter(ServerResponse res, String contentType) {
+        res.headers().set(HeaderNames.CONTENT_TYPE, contentType);
+        res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
+        res.headers().set(HeaderNames.create("X-Accel-Buffering"), "no");
         this.out = res.outputStream();
     }
 

@@ -33,6 +33,10 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
+import static io.chatproxy.testing.Events.json;
+import static io.chatproxy.testing.Events.names;
+import static io.chatproxy.testing.Events.read;
+import static io.chatproxy.testing.Events.text;
 
 /**
  * The API's behaviour, run once per store: {@code ChatStreamH2Test} and {@code ChatStreamPostgresTest}.
@@ -417,31 +421,6 @@ abstract class ChatStreamContract {
         history.get("messages").forEach(m -> lines.add(m.get("role").asText() + ":" + m.get("content").asText()
                 + ":" + m.get("status").asText()));
         return lines;
-    }
-
-    private static String names(List<SseEvent> events) {
-        return events.stream().map(SseEvent::event).collect(Collectors.joining(","));
-    }
-
-    private static String text(List<SseEvent> events) {
-        return events.stream().filter(e -> e.event().equals("chunk")).map(e -> json(e).get("content").asText())
-                .collect(Collectors.joining());
-    }
-
-    private static JsonNode json(SseEvent event) {
-        try {
-            return JSON.readTree(event.data());
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String read(HttpResponse<InputStream> res) {
-        try (InputStream in = res.body()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static byte[] slice(byte[] all, int from, int to) {

@@ -33,6 +33,10 @@ import io.chatproxy.testing.Visitor;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static io.chatproxy.testing.Events.json;
+import static io.chatproxy.testing.Events.names;
+import static io.chatproxy.testing.Events.read;
+import static io.chatproxy.testing.Events.text;
 
 /**
  * An answer survives a dropped connection, a reload, another replica and the death of the replica relaying it.
@@ -240,16 +244,6 @@ class ResumableStreamTest {
             ids.add(messageId + ":" + i);
         }
         return ids;
-    }
-
-    private static String text(List<SseEvent> events) {
-        return events.stream().filter(e -> e.event().equals("chunk")).map(e -> {
-            try {
-                return JSON.readTree(e.data()).get("content").asText();
-            } catch (IOException ex) {
-                throw new AssertionError(ex);
-            }
-        }).collect(Collectors.joining());
     }
 
     private static JsonNode lastAnswer(Visitor visitor) {

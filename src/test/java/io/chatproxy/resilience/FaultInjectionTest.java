@@ -28,6 +28,10 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
+import static io.chatproxy.testing.Events.json;
+import static io.chatproxy.testing.Events.names;
+import static io.chatproxy.testing.Events.read;
+import static io.chatproxy.testing.Events.text;
 
 /**
  * n8n misbehaving in every way we know of, browsers leaving, and the server shutting down, with short timeouts.
@@ -324,28 +328,4 @@ class FaultInjectionTest {
         return messages.get(messages.size() - 1);
     }
 
-    private static String names(List<SseEvent> events) {
-        return events.stream().map(SseEvent::event).collect(Collectors.joining(","));
-    }
-
-    private static String text(List<SseEvent> events) {
-        return events.stream().filter(e -> e.event().equals("chunk")).map(e -> json(e).get("content").asText())
-                .collect(Collectors.joining());
-    }
-
-    private static JsonNode json(SseEvent event) {
-        try {
-            return JSON.readTree(event.data());
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String read(HttpResponse<InputStream> res) {
-        try (InputStream in = res.body()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-    }
 }
