@@ -5,6 +5,8 @@
 //   customer page  http://127.0.0.1:<port1>/   (in ALLOWED_ORIGINS)
 //   refused page   http://127.0.0.1:<port3>/   (not in ALLOWED_ORIGINS)
 //   widget.js from the proxy when it serves it, else from a static "cdn" on http://localhost:<port4>/
+//   n8n's own widget: http://127.0.0.1:<port1>/n8n-chat.html loads @n8n/chat's dist/ (node_modules) from a static
+//   "cdn" on http://localhost:<port5>/ and talks to the proxy's /api/v1/n8n/chat
 //
 // Environment: CHAT_PROXY_JAR, JAVA_BIN, CHROMIUM, SCREENSHOT_DIR, WORK_DIR, PIDS_FILE, RESULTS_FILE,
 // CHAT_PROXY_EXTRA_CLASSPATH (appended to the proxy's class path), WIDGET_FROM=auto|proxy|static (static: serve
@@ -15,7 +17,7 @@ const path = require('node:path');
 const { createHarness } = require('./lib/harness');
 const { createFakeN8n } = require('./lib/fake-n8n');
 const { createForwarder } = require('./lib/forwarder');
-const { createCustomerSite, createWidgetCdn } = require('./lib/static-server');
+const { createCustomerSite, createWidgetCdn, createN8nChatCdn, N8N_CHAT_DIST } = require('./lib/static-server');
 const { startProxy, freePort, get } = require('./lib/proxy');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -74,6 +76,7 @@ async function main() {
     h.test('browser test environment starts (fake n8n, chat-proxy, pages, chromium)', () => { throw setupError; });
   } else {
     require('./tests/widget')(h, env);
+    require('./tests/n8n-chat')(h, env);
   }
   const result = await h.run();
   await stopAll();
@@ -140,7 +143,15 @@ async function setup(env) {
     widgetFrom = 'static server (' + (proxyHasWidget ? 'WIDGET_FROM=static' : 'the proxy does not serve /widget.js') + ')';
   }
 
-  const site = createCustomerSite({ proxyUrl, widgetSrc });
+  if (!fs.existsSync(path.join(N8N_CHAT_DIST, 'chat.bundle.es.js'))) {
+    throw new Error('@n8n/chat is not installed in ' + N8N_CHAT_DIST + ' (npm ci in browser-tests)');
+  }
+  const n8nChatCdn = createN8nChatCdn();
+  const n8nChatCdnPort = await n8nChatCdn.listen();
+  started.push({ name: '@n8n/chat cdn', stop: () => n8nChatCdn.close() });
+  const n8nChatBase = 'http://localhost:' + n8nChatCdnPort + '/';
+
+  const site = createCustomerSite({ proxyUrl, widgetSrc, n8nChatBase });
   await site.listen(pagePort);
   started.push({ name: 'customer page', stop: () => site.close() });
   const refusedSite = createCustomerSite({ proxyUrl, widgetSrc });
@@ -163,7 +174,8 @@ async function setup(env) {
     + ', resume endpoint ' + (resumeEndpoint ? 'present' : 'absent (emulated where a test needs it)'));
   Object.assign(env, {
     n8n, proxy, forwarder, proxyUrl, widgetSrc, widgetFromProxy: widgetFrom === 'proxy', proxyHasWidget, resumeEndpoint, browser,
-    pageUrl: pageOrigin + '/', pageOrigin, refusedUrl: refusedOrigin + '/', refusedOrigin
+    pageUrl: pageOrigin + '/', pageOrigin, refusedUrl: refusedOrigin + '/', refusedOrigin,
+    n8nChatUrl: pageOrigin + '/n8n-chat.html', n8nChatBase
   });
 }
 

@@ -1,20 +1,27 @@
 'use strict';
 // Serves the customer page fixture (with a strict CSP, Trusted Types and no inline script or style) and, in
 // "cdn" mode, the widget files from src/main/resources/WEB with the headers the proxy should send for them.
+// Also serves n8n's official widget: the page fixtures/n8n-chat.html (on the customer site, /n8n-chat.html) and
+// @n8n/chat's dist/ from node_modules on a "cdn" of its own (no internet needed).
 
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const crypto = require('node:crypto');
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const WEB = path.join(__dirname, '..', '..', 'src', 'main', 'resources', 'WEB');
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+const N8N_CHAT_DIST = path.join(__dirname, '..', 'node_modules', '@n8n', 'chat', 'dist');
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.ico': 'image/x-icon' };
 
 /**
  * @param {object} o
  * @param {string} o.proxyUrl   the proxy as the browser sees it (data-proxy-url)
  * @param {string} o.widgetSrc  URL of widget.js
+ * @param {string} [o.n8nChatBase]  URL of @n8n/chat's dist/ (serves /n8n-chat.html when given)
  */
 function createCustomerSite(o) {
   const widgetOrigin = new URL(o.widgetSrc).origin;
@@ -42,6 +49,29 @@ function createCustomerSite(o) {
         .replaceAll('{{PROXY_URL}}', o.proxyUrl)
         .replaceAll('{{PAGE}}', file.slice(1));
       res.writeHead(200, { 'content-type': TYPES['.html'], 'content-security-policy': csp, 'cache-control': 'no-store' });
+      res.end(html);
+      return;
+    }
+    if (file === '/n8n-chat.html' && o.n8nChatBase) {
+      // @n8n/chat renders Markdown through innerHTML and is loaded as a module by an inline script: no Trusted
+      // Types here, the inline script runs by nonce; connect-src still allows only the proxy.
+      const nonce = crypto.randomBytes(16).toString('base64');
+      const cdnOrigin = new URL(o.n8nChatBase).origin;
+      const n8nCsp = [
+        "default-src 'self'",
+        "script-src 'nonce-" + nonce + "' " + cdnOrigin,
+        "style-src 'self' " + cdnOrigin,
+        'connect-src ' + proxyOrigin,
+        "img-src 'self' data: " + cdnOrigin,
+        "font-src 'self' " + cdnOrigin,
+        "base-uri 'none'",
+        "object-src 'none'"
+      ].join('; ');
+      const html = fs.readFileSync(path.join(FIXTURES, 'n8n-chat.html'), 'utf8')
+        .replaceAll('{{N8N_CHAT_BASE}}', o.n8nChatBase.replace(/\/$/, ''))
+        .replaceAll('{{PROXY_URL}}', o.proxyUrl)
+        .replaceAll('{{NONCE}}', nonce);
+      res.writeHead(200, { 'content-type': TYPES['.html'], 'content-security-policy': n8nCsp, 'cache-control': 'no-store' });
       res.end(html);
       return;
     }
@@ -78,6 +108,29 @@ function createWidgetCdn() {
   return listenable(server);
 }
 
+/** Serves @n8n/chat's dist/ (chat.bundle.es.js imports sibling .mjs chunks) as a CDN would: CORS for module scripts. */
+function createN8nChatCdn() {
+  const server = http.createServer((req, res) => {
+    const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+    const file = path.join(N8N_CHAT_DIST, name);
+    const type = TYPES[path.extname(name)];
+    if (!name || name.includes('..') || !type || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': type,
+      'cache-control': 'public, max-age=300',
+      'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'cross-origin',
+      'access-control-allow-origin': '*'
+    });
+    res.end(fs.readFileSync(file));
+  });
+  return listenable(server);
+}
+
 function listenable(server) {
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -92,4 +145,4 @@ function listenable(server) {
   };
 }
 
-module.exports = { createCustomerSite, createWidgetCdn };
+module.exports = { createCustomerSite, createWidgetCdn, createN8nChatCdn, N8N_CHAT_DIST };

@@ -31,6 +31,7 @@ import io.chatproxy.session.SessionStore;
 import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
+import io.chatproxy.web.RequestIds;
 
 /**
  * {@code /api/v1/n8n/chat}: speaks the protocol of n8n's official {@code @n8n/chat} widget, so a site can point the
@@ -94,16 +95,43 @@ public final class N8nChatService implements HttpService {
     }
 
     private void post(ServerRequest req, ServerResponse res) {
-        if (req.headers().contentType().map(t -> t.mediaType().text().startsWith("multipart/")).orElse(false)) {
-            throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "files_not_supported",
-                    "File uploads are not supported by this chat");
-        }
-        ObjectNode body = json.readObject(req);
-        handle(req, res, JsonFields.requiredText(body, "action"), JsonFields.requiredText(body, "sessionId"),
-                JsonFields.optionalText(body, "chatInput"));
+        answerErrorsReadably(req, res, () -> {
+            if (req.headers().contentType().map(t -> t.mediaType().text().startsWith("multipart/")).orElse(false)) {
+                throw new ApiException(Status.UNSUPPORTED_MEDIA_TYPE_415, "files_not_supported",
+                        "File uploads are not supported by this chat");
+            }
+            ObjectNode body = json.readObject(req);
+            handle(req, res, JsonFields.requiredText(body, "action"), JsonFields.requiredText(body, "sessionId"),
+                    JsonFields.optionalText(body, "chatInput"));
+        });
     }
 
     private void get(ServerRequest req, ServerResponse res) {
+        answerErrorsReadably(req, res, () -> getAction(req, res));
+    }
+
+    /**
+     * Without streaming, {@code @n8n/chat} ignores the status and shows {@code message} (or else the whole body) to
+     * the visitor: errors here carry a top-level, human-readable {@code message} beside the usual error object.
+     */
+    private void answerErrorsReadably(ServerRequest req, ServerResponse res, Runnable call) {
+        try {
+            call.run();
+        } catch (ApiException e) {
+            e.headers().forEach((name, value) -> res.headers().set(HeaderNames.create(name), value));
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("code", e.code());
+            error.put("message", e.getMessage());
+            error.putAll(e.details());
+            error.put("request_id", RequestIds.of(req));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("message", e.getMessage());
+            body.put("error", error);
+            json.send(res, e.status(), body);
+        }
+    }
+
+    private void getAction(ServerRequest req, ServerResponse res) {
         String action = req.query().first("action").asOptional()
                 .orElseThrow(() -> ApiException.badRequest("missing_field", "Field 'action' is required"));
         String sessionId = req.query().first("sessionId").asOptional()
@@ -142,7 +170,10 @@ public final class N8nChatService implements HttpService {
         if (answer.failure().isPresent() && answer.text().isEmpty()) {
             throw new ApiException(Status.BAD_GATEWAY_502, "upstream_error", answer.failure().get());
         }
-        json.send(res, Status.OK_200, Map.of("output", answer.text()));
+        // a cut answer must not look complete: say so in the text the widget shows
+        String output = answer.failure().map(why -> answer.text() + "\n\n(The answer was cut short: " + why + ")")
+                .orElse(answer.text());
+        json.send(res, Status.OK_200, Map.of("output", output));
     }
 
     private List<Map<String, Object>> previous(String key) {

@@ -136,6 +136,28 @@ class N8nChatCompatibilityTest {
     }
 
     @Test
+    void errorsCarryAReadableMessageForTheNonStreamingWidget() {
+        Visitor.Answer answer = app.visitor().post(URL, body("dance", UUID.randomUUID().toString(), "hi"));
+
+        assertThat(answer.status(), is(400));
+        assertThat(answer.json().get("message").asText(), is(answer.json().get("error").get("message").asText()));
+    }
+
+    @Test
+    void aCutAnswerSaysSoWithoutStreaming() {
+        n8n.reply(FakeN8n.Reply.stream(Duration.ZERO, "{\"type\":\"item\",\"content\":\"half an \"}",
+                "{\"type\":\"error\",\"content\":\"boom\"}"));
+        try {
+            Visitor.Answer answer = app.visitor().post(URL, body("sendMessage", UUID.randomUUID().toString(), "x"));
+
+            assertThat(answer.json().get("output").asText().startsWith("half an "), is(true));
+            assertThat(answer.json().get("output").asText().contains("cut short"), is(true));
+        } finally {
+            n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ofMillis(10)));
+        }
+    }
+
+    @Test
     void refusesOriginsNotAllowed() {
         Visitor.Answer answer = app.visitor().origin("https://evil.example")
                 .post(URL, body("sendMessage", UUID.randomUUID().toString(), "hi"));
