@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.HttpClientResponse;
@@ -53,6 +54,7 @@ public final class N8nWebhookUpstream implements Upstream {
                 // Bounds the wait for the status line; the relay's watchdog enforces the finer limits afterwards.
                 .readTimeout(max(settings.firstByteTimeout(), settings.idleTimeout()).plusSeconds(1))
                 .followRedirects(false)
+                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 .build();
     }
 
