@@ -15,7 +15,7 @@ import jdk.jfr.consumer.RecordingFile;
 /**
  * Where chat-proxy's CPU time goes, from a JFR recording: every CPU-time sample (JDK 25's jdk.CPUTimeSample, Java or
  * native code) or, without those, every execution sample is given to the component of the frame nearest to the top of
- * its stack. Also lists the hottest leaf methods and the CPU of the Java threads by group (carriers, JIT, Lettuce).
+ * its stack. Also lists the hottest leaf methods.
  */
 final class JfrSummary {
     /** Components, matched by class-name prefix anywhere on the stack. */
@@ -51,10 +51,8 @@ final class JfrSummary {
 
     /** With onlyCpu, execution samples are ignored (the CPU-time samples cover them). */
     static String summarize(Path file, boolean onlyCpu) throws IOException {
-        Map<String, Long> inclusive = new LinkedHashMap<>();
+        Map<String, Long> byComponent = new LinkedHashMap<>();
         Map<String, Long> leaves = new HashMap<>();
-        Map<String, Double> threadCpu = new HashMap<>();
-        Map<Long, Integer> eventsPerThread = new HashMap<>();
         long samples = 0;
         long nativeSamples = 0;
         long javaSamples = 0;
@@ -84,13 +82,7 @@ final class JfrSummary {
                         String leaf = top.getMethod().getType().getName() + "." + top.getMethod().getName();
                         leaves.merge(leaf, 1L, Long::sum);
                     }
-                    inclusive.merge(nearest(frames), 1L, Long::sum);
-                } else if (type.equals("jdk.ThreadCPULoad")) {
-                    var thread = e.getThread("eventThread");
-                    String name = thread == null ? "?" : group(thread.getJavaName() == null ? thread.getOSName()
-                            : thread.getJavaName());
-                    threadCpu.merge(name, e.getFloat("user") + (double) e.getFloat("system"), Double::sum);
-                    eventsPerThread.merge(thread == null ? -1L : thread.getId(), 1, Integer::sum);
+                    byComponent.merge(nearest(frames), 1L, Long::sum);
                 }
             }
         }
@@ -104,7 +96,7 @@ final class JfrSummary {
         out.append("Each sample is given to the component of the frame nearest to the top of its stack (so a "
                 + "HashMap lookup inside Helidon's header code counts for Helidon); the shares add up to 100 %.\n\n");
         out.append("| component | share of samples |\n|---|---|\n");
-        List<Map.Entry<String, Long>> inc = new ArrayList<>(inclusive.entrySet());
+        List<Map.Entry<String, Long>> inc = new ArrayList<>(byComponent.entrySet());
         inc.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
         for (Map.Entry<String, Long> c : inc) {
             out.append(String.format(Locale.ROOT, "| %s | %.0f %% |%n", c.getKey(), 100.0 * c.getValue() / samples));
@@ -114,20 +106,6 @@ final class JfrSummary {
         lv.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
         for (Map.Entry<String, Long> l : lv.subList(0, Math.min(12, lv.size()))) {
             out.append(String.format(Locale.ROOT, "| `%s` | %.1f %% |%n", l.getKey(), 100.0 * l.getValue() / samples));
-        }
-        if (!threadCpu.isEmpty()) {
-            // each event is one thread's share of the whole machine over one period; the periods are counted by
-            // the thread with the most events
-            int periods = eventsPerThread.values().stream().mapToInt(Integer::intValue).max().orElse(1);
-            int cpus = Runtime.getRuntime().availableProcessors();
-            out.append("\nCPU by thread group (jdk.ThreadCPULoad, averaged over the recording):\n\n"
-                    + "| threads | CPU, % of one core |\n|---|---|\n");
-            List<Map.Entry<String, Double>> tc = new ArrayList<>(threadCpu.entrySet());
-            tc.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
-            for (Map.Entry<String, Double> t : tc.subList(0, Math.min(8, tc.size()))) {
-                out.append(String.format(Locale.ROOT, "| %s | %.0f |%n", t.getKey(),
-                        100.0 * cpus * t.getValue() / periods));
-            }
         }
         return out.toString();
     }
@@ -145,11 +123,6 @@ final class JfrSummary {
             }
         }
         return "other (JDK code outside these, e.g. GC barriers, string building)";
-    }
-
-    /** Thread names with their numbers removed, so that pools read as one group. */
-    private static String group(String name) {
-        return name.replaceAll("[#\\-]?\\d+", "#").replaceAll("(#)+", "#");
     }
 
     public static void main(String[] args) throws IOException {
