@@ -593,7 +593,9 @@ public final class Bench {
                         + f[9] + " chunks/s, chat-proxy at " + f[13] + " % of one core, the machine at " + f[18]
                         + " % (of 200 %).\n\n" + JfrSummary.summarize(file);
                 Files.writeString(RESULTS.resolve("profile-" + t.name() + "-" + id + ".txt"), text);
-                Files.deleteIfExists(file);
+                if (!Boolean.getBoolean("bench.keepJfr")) {
+                    Files.deleteIfExists(file);
+                }
             }
             Files.deleteIfExists(jfc);
         }

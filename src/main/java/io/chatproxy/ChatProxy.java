@@ -24,6 +24,7 @@ import io.chatproxy.chat.MessageStore;
 import io.chatproxy.chat.MessageIntake;
 import io.chatproxy.chat.MessageText;
 import io.chatproxy.chat.N8nChatService;
+import io.chatproxy.chat.StreamWatchdog;
 import io.chatproxy.observe.HealthService;
 import io.chatproxy.observe.MetricsService;
 import io.chatproxy.observe.ProxyMetrics;
@@ -81,6 +82,7 @@ public final class ChatProxy implements AutoCloseable {
     private final RouteBulkheads bulkheads;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
+    private final StreamWatchdog watchdog;
     private final JsonCodec json;
     private final SessionService sessionService;
     private final ChatService chatService;
@@ -120,6 +122,7 @@ public final class ChatProxy implements AutoCloseable {
         AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
                 r, settings.streams().resumeTtl(), settings.streams().lease()))
                 .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(), clock));
+        this.watchdog = new StreamWatchdog(activeStreams, settings.streams());
         AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
                 journal);
         SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
@@ -237,6 +240,7 @@ public final class ChatProxy implements AutoCloseable {
     @Override
     public void close() {
         activeStreams.shutdownAll();
+        watchdog.close();
         sweeper.close();
         metrics.close();
         redis.ifPresent(RedisStore::close);

@@ -42,6 +42,10 @@ public final class ActiveStreams {
         background.computeIfPresent(sessionId, (id, n) -> n <= 1 ? null : n - 1);
     }
 
+    void forEach(java.util.function.Consumer<RelayedAnswer> action) {
+        open.forEach(action);
+    }
+
     /** Number of open streams. */
     public int count() {
         return open.size();

@@ -121,7 +121,6 @@ public final class AnswerRelay {
                 () -> detach(sessionId));
         active.add(watched);
         try (answer) {
-            watched.start();
             writer.start(id, sessionId);
             pump.run(answer, watched);
         } catch (RuntimeException e) {

@@ -6,29 +6,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import io.chatproxy.redis.RedisStore;
 
 /**
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
  * chunk sequence numbers ({@code <seq>-0}), closed by an ending entry; a lease key {@code answer:{<id>}:lease} is held
- * by the replica relaying from n8n and renewed while it works. A Redis failure never breaks the relay: it only makes
- * the answer non-resumable (logged once per answer).
+ * by the replica relaying from n8n and renewed while it works. The relay does not wait for Redis: chunks, the lease
+ * and its renewals go out in batches (a write every millisecond at most, see {@link RedisStore#batched}), in order,
+ * and the ending is waited for, after all of them. A Redis failure never breaks the relay: it only makes the
+ * answer non-resumable (logged once per answer).
  */
 public final class RedisAnswerJournal implements AnswerJournal {
     private static final System.Logger LOGGER = System.getLogger(RedisAnswerJournal.class.getName());
     private static final Duration IN_FLIGHT_TTL = Duration.ofHours(2);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(10);
+    private static final int MAX_WARNED = 10_000;
 
     private final RedisStore redis;
     private final Duration resumeTtl;
     private final Duration lease;
-    private final Map<String, AtomicBoolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Boolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates the journal.
@@ -45,48 +50,52 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     @Override
     public void begin(String messageId) {
-        quietly(messageId, () -> redis.commands().set(leaseKey(messageId), "1", SetArgs.Builder.px(lease.toMillis())));
+        later(messageId, c -> c.set(leaseKey(messageId), "1", SetArgs.Builder.px(lease.toMillis())));
+        // at once: a client may resume from another replica as soon as it has the start event
+        redis.flushBatch();
     }
 
     @Override
     public void renew(String messageId) {
-        quietly(messageId, () -> redis.commands().pexpire(leaseKey(messageId), lease.toMillis()));
+        later(messageId, c -> c.pexpire(leaseKey(messageId), lease.toMillis()));
     }
 
     @Override
     public void append(String messageId, int seq, String text) {
-        quietly(messageId, () -> {
-            String key = streamKey(messageId);
-            redis.commands().xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text));
-            if (seq == 1) {
-                redis.commands().pexpire(key, IN_FLIGHT_TTL.toMillis());
-            }
-        });
+        String key = streamKey(messageId);
+        later(messageId, c -> c.xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text)));
+        if (seq == 1) {
+            later(messageId, c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis()));
+        }
     }
 
     @Override
     public void finish(String messageId, int lastSeq, Ending ending) {
-        quietly(messageId, () -> {
-            String key = streamKey(messageId);
-            Map<String, String> fields = ending.normal()
-                    ? Map.of("t", "e")
-                    : Map.of("t", "f", "code", ending.code(), "message", ending.message());
-            redis.commands().xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields);
-            redis.commands().pexpire(key, resumeTtl.toMillis());
-            redis.commands().del(leaseKey(messageId));
-        });
+        String key = streamKey(messageId);
+        Map<String, String> fields = ending.normal()
+                ? Map.of("t", "e")
+                : Map.of("t", "f", "code", ending.code(), "message", ending.message());
+        // on the batching connection, after every chunk of the answer, and waited for: once this returns, a reader
+        // sees the whole answer and its ending
+        later(messageId, c -> c.xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields));
+        later(messageId, c -> c.pexpire(key, resumeTtl.toMillis()));
+        RedisFuture<Long> released = issue(messageId, c -> c.del(leaseKey(messageId)));
+        redis.flushBatch();
+        if (released != null) {
+            quietly(messageId, () -> released.toCompletableFuture().join());
+        }
         warned.remove(messageId);
     }
 
     @Override
     public Replay read(String messageId, int afterSeq, Duration wait) {
         String key = streamKey(messageId);
-        List<StreamMessage<String, String>> entries = redis.commands().xrange(key,
-                io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+"));
-        if (entries.isEmpty() && !wait.isZero()) {
-            long block = Math.min(wait.toMillis(), 500);
-            List<StreamMessage<String, String>> fresh = readAfter(key, afterSeq, block);
-            entries = fresh == null ? List.of() : fresh;
+        io.lettuce.core.Range<String> after = io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+");
+        List<StreamMessage<String, String>> entries = redis.commands().xrange(key, after);
+        // polled rather than XREAD BLOCK: a blocking read would hold up every other command on the shared connection
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (entries.isEmpty() && deadline - System.nanoTime() > 0 && pause()) {
+            entries = redis.commands().xrange(key, after);
         }
         boolean alive = redis.commands().exists(leaseKey(messageId)) > 0;
         boolean known = !entries.isEmpty() || alive || redis.commands().exists(key) > 0;
@@ -106,11 +115,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
         return new Replay(known, chunks, ending, alive);
     }
 
-    // Lettuce's xread takes StreamOffset varargs, a generic array javac cannot check: one offset, safe.
-    @SuppressWarnings("unchecked")
-    private List<StreamMessage<String, String>> readAfter(String key, int afterSeq, long blockMillis) {
-        return redis.commands().xread(XReadArgs.Builder.block(blockMillis).count(1000),
-                XReadArgs.StreamOffset.from(key, afterSeq + "-0"));
+    private static boolean pause() {
+        try {
+            Thread.sleep(POLL_INTERVAL);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Override
@@ -133,10 +145,40 @@ public final class RedisAnswerJournal implements AnswerJournal {
         try {
             call.run();
         } catch (RuntimeException e) {
-            if (warned.computeIfAbsent(messageId, id -> new AtomicBoolean()).compareAndSet(false, true)) {
-                LOGGER.log(Level.WARNING, "Answer " + messageId + " is not resumable: Redis failed ("
-                        + e.getClass().getSimpleName() + ")");
-            }
+            warnOnce(messageId, e);
+        }
+    }
+
+    /** Issues a batched command without waiting for it; a failure is logged when it is known. */
+    private <T> void later(String messageId,
+            Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
+        var unused = issue(messageId, command);
+    }
+
+    /** Issues a batched command; a failure is logged when it is known; null when it could not be issued. */
+    private <T> RedisFuture<T> issue(String messageId,
+            Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
+        try {
+            RedisFuture<T> future = redis.batched(command);
+            future.whenComplete((result, failure) -> {
+                if (failure != null) {
+                    warnOnce(messageId, failure);
+                }
+            });
+            return future;
+        } catch (RuntimeException e) {
+            warnOnce(messageId, e);
+            return null;
+        }
+    }
+
+    private void warnOnce(String messageId, Throwable e) {
+        if (warned.size() > MAX_WARNED) {
+            warned.clear();
+        }
+        if (warned.putIfAbsent(messageId, Boolean.TRUE) == null) {
+            LOGGER.log(Level.WARNING, "Answer " + messageId + " is not resumable: Redis failed ("
+                    + e.getClass().getSimpleName() + ")");
         }
     }
 }

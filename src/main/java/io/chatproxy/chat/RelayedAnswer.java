@@ -1,50 +1,59 @@
 package io.chatproxy.chat;
 
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 import io.chatproxy.upstream.AnswerStream;
 
 /**
- * The watchdog of one answer in flight, on its own virtual thread: sends the heartbeat, renews the answer's lease in
- * the journal, and aborts the upstream when the answer is silent too long, when the server shuts down, or when the
- * browser is gone and the answer may not continue in the background. Aborting closes the upstream connection, which
- * wakes the relay from its blocking read; the relay then asks {@link #abortReason()} why.
+ * What is watched of one answer in flight: the {@link StreamWatchdog}'s timer calls {@link #check(long)} a few times
+ * a second, which sends the heartbeat, renews the answer's lease in the journal, and aborts the upstream when the
+ * answer is silent too long. The relay aborts it too when the server shuts down, or when the browser is gone and the
+ * answer may not continue in the background. Aborting closes the upstream connection, which wakes the relay from its
+ * blocking read; the relay then asks {@link #abortReason()} why. One timer for all answers instead of a thread per
+ * answer keeps an open stream down to the memory of its connections.
  */
 final class RelayedAnswer {
     private final AnswerStream answer;
     private final AnswerWriter writer;
-    private final StreamSettings settings;
     private final Runnable renewLease;
     private final BooleanSupplier detach;
-    private final Thread thread;
-    private volatile long lastActivity = System.nanoTime();
+    private final long heartbeat;
+    private final long firstChunkTimeout;
+    private final long idleTimeout;
+    private final long renewEvery;
+    private final AtomicBoolean beating = new AtomicBoolean();
+    private long nextBeat;
+    private long nextRenew;
+    private volatile long lastActivity;
     private volatile boolean started;
     private volatile boolean finished;
     private volatile boolean detached;
     private volatile String abortReason;
 
     /**
-     * Creates the watchdog.
+     * Creates the watched answer; the watch starts when it is added to {@link ActiveStreams}.
      *
      * @param answer the upstream answer
      * @param writer the client
      * @param settings timing
-     * @param renewLease renews the answer's lease in the journal
+     * @param renewLease renews the answer's lease in the journal (must not block)
      * @param detach asked once when the client is gone: true lets the answer continue in the background
      */
     RelayedAnswer(AnswerStream answer, AnswerWriter writer, StreamSettings settings, Runnable renewLease,
             BooleanSupplier detach) {
         this.answer = answer;
         this.writer = writer;
-        this.settings = settings;
         this.renewLease = renewLease;
         this.detach = detach;
-        this.thread = Thread.ofVirtual().name("answer-watchdog").unstarted(this::watch);
-    }
-
-    void start() {
-        thread.start();
+        this.heartbeat = settings.heartbeat().toNanos();
+        this.firstChunkTimeout = settings.firstChunkTimeout().toNanos();
+        this.idleTimeout = settings.idleTimeout().toNanos();
+        this.renewEvery = settings.lease().toNanos() / 3;
+        long now = System.nanoTime();
+        this.lastActivity = now;
+        this.nextBeat = now + heartbeat;
+        this.nextRenew = now + renewEvery;
     }
 
     /** The upstream produced something. */
@@ -56,7 +65,6 @@ final class RelayedAnswer {
     /** The relay is done: stop watching. */
     void finish() {
         finished = true;
-        LockSupport.unpark(thread);
     }
 
     /** Why the upstream was aborted: {@code upstream_timeout}, {@code client_gone}, {@code server_shutdown}, or null. */
@@ -88,36 +96,52 @@ final class RelayedAnswer {
         abort("server_shutdown");
     }
 
-    private void abort(String reason) {
-        if (abortReason == null) {
-            abortReason = reason;
+    /**
+     * Does what is due at {@code now}; called by the watchdog's one timer thread, so it never blocks: writes and
+     * aborts (closing a connection) run on virtual threads of their own.
+     *
+     * @param now {@link System#nanoTime()}
+     */
+    void check(long now) {
+        if (finished || abortReason != null) {
+            return;
         }
+        long deadline = lastActivity + (started ? idleTimeout : firstChunkTimeout);
+        if (now - deadline >= 0) {
+            abortReason("upstream_timeout");
+            Thread.ofVirtual().name("answer-timeout").start(answer::close);
+            return;
+        }
+        if (now - nextRenew >= 0) {
+            renewLease.run();
+            nextRenew = now + renewEvery;
+        }
+        if (now - nextBeat >= 0) {
+            nextBeat = now + heartbeat;
+            if (!detached && beating.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("answer-heartbeat").start(this::beat);
+            }
+        }
+    }
+
+    private void beat() {
+        try {
+            if (!finished && !writer.heartbeat()) {
+                clientGone();
+            }
+        } finally {
+            beating.set(false);
+        }
+    }
+
+    private void abort(String reason) {
+        abortReason(reason);
         answer.close();
     }
 
-    private void watch() {
-        long heartbeat = settings.heartbeat().toNanos();
-        long renewEvery = settings.lease().toNanos() / 3;
-        long nextBeat = System.nanoTime() + heartbeat;
-        long nextRenew = System.nanoTime() + renewEvery;
-        while (!finished) {
-            long now = System.nanoTime();
-            long deadline = lastActivity + (started ? settings.idleTimeout() : settings.firstChunkTimeout()).toNanos();
-            if (now - deadline >= 0) {
-                abort("upstream_timeout");
-                return;
-            }
-            if (now - nextRenew >= 0) {
-                renewLease.run();
-                nextRenew = now + renewEvery;
-            }
-            if (now - nextBeat >= 0) {
-                if (!detached && !writer.heartbeat() && !clientGone()) {
-                    return;
-                }
-                nextBeat = now + heartbeat;
-            }
-            LockSupport.parkNanos(Math.max(1_000_000L, Math.min(deadline, Math.min(nextBeat, nextRenew)) - now));
+    private synchronized void abortReason(String reason) {
+        if (abortReason == null) {
+            abortReason = reason;
         }
     }
 }

@@ -3,6 +3,8 @@ package io.chatproxy.chat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
 import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.web.JsonCodec;
@@ -14,6 +16,8 @@ import io.chatproxy.web.JsonCodec;
  * comments keep the connection alive.
  */
 final class SseWriter extends StreamingWriter {
+    private static final JsonStringEncoder QUOTER = JsonStringEncoder.getInstance();
+
     private final JsonCodec json;
 
     SseWriter(ServerResponse res, JsonCodec json) {
@@ -28,7 +32,11 @@ final class SseWriter extends StreamingWriter {
 
     @Override
     public boolean chunk(String messageId, int seq, String text) {
-        return event("chunk", messageId + ":" + seq, Map.of("content", text));
+        // the hot path: the same bytes as event("chunk", ..., {"content": text}) without a map and a JSON generator
+        StringBuilder event = new StringBuilder(text.length() + messageId.length() + 48);
+        event.append("id: ").append(messageId).append(':').append(seq).append("\nevent: chunk\ndata: {\"content\":\"");
+        QUOTER.quoteAsString(text, event);
+        return write(event.append("\"}\n\n").toString());
     }
 
     /** A replayed finished answer whose chunks are no longer known: the whole text, replacing what was shown. */

@@ -3,32 +3,48 @@ package io.chatproxy.redis;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 /**
- * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads. Lettuce
- * reconnects by itself; while it is disconnected commands fail at once instead of queueing, so callers can fall back
- * without waiting, and every command has a timeout.
+ * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads, and a second
+ * one whose writes are sent in batches (see {@link #batched}). Lettuce reconnects by itself; while it is disconnected
+ * commands fail at once instead of queueing, so callers can fall back without waiting, and every command has a
+ * timeout. Never use a blocking command (BLPOP, XREAD BLOCK) here: it would hold up every other caller.
  */
 public final class RedisStore implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(RedisStore.class.getName());
     private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long BATCH_WINDOW_MICROS = 1000;
 
     private final AutoCloseable client;
     private final java.util.function.Supplier<Link> connector;
     private final String prefix;
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final AtomicBoolean flushPending = new AtomicBoolean();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "redis-batch-flush");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile Link link;
     private long nextAttempt;
 
@@ -62,7 +78,16 @@ public final class RedisStore implements AutoCloseable {
             store = new RedisStore(client::shutdown, () -> {
                 StatefulRedisClusterConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
-                return new Link(c, c.sync(), c::isOpen);
+                StatefulRedisClusterConnection<String, String> b;
+                try {
+                    b = client.connect();
+                } catch (RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+                b.setTimeout(timeout);
+                b.setAutoFlushCommands(false);
+                return new Link(c, c.sync(), b, b.async());
             }, prefix);
         } else {
             RedisClient client = RedisClient.create(uri);
@@ -72,7 +97,16 @@ public final class RedisStore implements AutoCloseable {
             store = new RedisStore(client::shutdown, () -> {
                 StatefulRedisConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
-                return new Link(c, c.sync(), c::isOpen);
+                StatefulRedisConnection<String, String> b;
+                try {
+                    b = client.connect();
+                } catch (RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+                b.setTimeout(timeout);
+                b.setAutoFlushCommands(false);
+                return new Link(c, c.sync(), b, b.async());
             }, prefix);
         }
         try {
@@ -89,9 +123,45 @@ public final class RedisStore implements AutoCloseable {
      * @throws io.lettuce.core.RedisException when Redis cannot be reached
      */
     public RedisClusterCommands<String, String> commands() {
+        return link().commands();
+    }
+
+    /**
+     * Issues a command that may wait up to {@value #BATCH_WINDOW_MICROS} µs to go out in one write with others, on a
+     * connection of its own: for frequent writes nobody waits for (a chunk of every answer in flight). Commands
+     * issued here reach Redis in the order they were issued; {@link #flushBatch()} sends them at once.
+     *
+     * @param command the command, on the batching connection's asynchronous interface
+     * @param <T> result type
+     * @return the command's future
+     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     */
+    public <T> RedisFuture<T> batched(Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
+        RedisFuture<T> future = command.apply(link().batch());
+        if (flushPending.compareAndSet(false, true)) {
+            try {
+                // the flush reports nothing: a failed command completes its own future exceptionally
+                var unused = flusher.schedule(this::flushBatch, BATCH_WINDOW_MICROS, TimeUnit.MICROSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                flushBatch(); // closing
+            }
+        }
+        return future;
+    }
+
+    /** Sends the batched commands now. */
+    public void flushBatch() {
+        flushPending.set(false);
         Link current = link;
         if (current != null) {
-            return current.commands();
+            current.batchConnection().flushCommands();
+        }
+    }
+
+    private Link link() {
+        Link current = link;
+        if (current != null) {
+            return current;
         }
         lock.lock();
         try {
@@ -107,7 +177,7 @@ public final class RedisStore implements AutoCloseable {
                     throw e;
                 }
             }
-            return link.commands();
+            return link;
         } finally {
             lock.unlock();
         }
@@ -116,7 +186,7 @@ public final class RedisStore implements AutoCloseable {
     /** Whether the connection is up right now. */
     public boolean connected() {
         Link current = link;
-        return current != null && current.open().getAsBoolean();
+        return current != null && current.connection().isOpen();
     }
 
     /** A key with the deployment prefix. */
@@ -156,8 +226,11 @@ public final class RedisStore implements AutoCloseable {
     @Override
     public void close() {
         try {
+            flusher.shutdownNow();
             Link current = link;
             if (current != null) {
+                current.batchConnection().flushCommands();
+                current.batchConnection().close();
                 current.connection().close();
             }
             client.close();
@@ -166,8 +239,8 @@ public final class RedisStore implements AutoCloseable {
         }
     }
 
-    private record Link(AutoCloseable connection, RedisClusterCommands<String, String> commands,
-            java.util.function.BooleanSupplier open) {
+    private record Link(StatefulConnection<String, String> connection, RedisClusterCommands<String, String> commands,
+            StatefulConnection<String, String> batchConnection, RedisClusterAsyncCommands<String, String> batch) {
     }
 
     /**

@@ -16,13 +16,15 @@ import java.util.Optional;
  * never occurs inside a multi-byte UTF-8 sequence, so splitting on bytes before decoding is safe.
  */
 final class LineReader {
+    // n8n sends a line of about 200 bytes per HTTP chunk; Helidon allocates a buffer of the requested size per read
+    private static final int READ_SIZE = 1024;
     private final InputStream in;
     private final int maxLineBytes;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private final byte[] chunk = new byte[8192];
-    private byte[] line = new byte[1024];
+    private final byte[] chunk = new byte[READ_SIZE];
+    private byte[] line = new byte[256];
     private int lineLength;
     private int chunkPos;
     private int chunkEnd;

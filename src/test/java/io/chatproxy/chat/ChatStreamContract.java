@@ -237,6 +237,21 @@ abstract class ChatStreamContract {
     }
 
     @Test
+    void chunkTextNeedingJsonEscapesArrivesIntact() throws Exception {
+        String tricky = "line 1\nline 2\r\n\t\"quoted\" back\\slash \u0001 \u2028 </script> é 😀";
+        String line = "{\"type\":\"item\",\"content\":" + new ObjectMapper().writeValueAsString(tricky)
+                + ",\"metadata\":{}}\n";
+        n8n.reply(Reply.rawChunks(200, Map.of("Content-Type", "application/json; charset=utf-8"), Duration.ZERO,
+                List.of(line.getBytes(StandardCharsets.UTF_8))));
+
+        List<SseEvent> events = sessionVisitor().chat("escapes");
+
+        assertThat(names(events), is("start,chunk,end"));
+        assertThat(text(events), is(tricky));
+        assertThat("one data line per event", events.get(1).data().contains("\n"), is(false));
+    }
+
+    @Test
     void handlesSeveralLinesInOnePacket() {
         String body = "{\"type\":\"begin\",\"metadata\":{}}\n{\"type\":\"item\",\"content\":\"a\",\"metadata\":{}}\n"
                 + "{\"type\":\"item\",\"content\":\"b\",\"metadata\":{}}\n{\"type\":\"end\",\"metadata\":{}}\n";
