@@ -147,18 +147,21 @@ public final class Bench {
                     "ttfc_p90_ms", "ttfc_p99_ms", "ttfc_p999_ms", "ttfc_max_ms", "chunks_per_s", "mb_per_s",
                     "errors", "unfinished", "cpu_proxy_pct", "cpu_fake_pct", "cpu_loadgen_pct", "cpu_pg_pct",
                     "cpu_redis_pct", "cpu_total_pct", "cpu_other_pct", "proxy_us_per_chunk", "window_s", "ttfb_p50_ms",
-                    "ttfb_p99_ms", "error_kinds")
+                    "ttfb_p99_ms", "error_kinds", "cpu_proxy_jit_pct")
                     + "\n");
         }
-        // warm-up, not recorded: every scenario against every target (quick mode: the proxies, one scenario)
-        for (Scenario s : scenarios()) {
-            for (LoadGen.Target t : targets) {
-                if (!runs(t, s) || QUICK && (!t.sse() || !s.id().equals("closed200"))) {
-                    continue;
+        // warm-up, not recorded: every scenario against every target, three passes (quick mode: one pass, the
+        // proxies only), so that the JIT compiler has compiled the hot paths (its threads' CPU is reported apart)
+        for (int pass = 0; pass < (QUICK ? 1 : 3); pass++) {
+            for (Scenario s : scenarios()) {
+                for (LoadGen.Target t : targets) {
+                    if (!runs(t, s) || QUICK && !t.sse()) {
+                        continue;
+                    }
+                    Scenario w = s.shorter(QUICK ? 0.3 : 0.5, QUICK ? 1 : 1.5);
+                    String row = run(w, t, cookies.get(t.name()), "warmup");
+                    System.out.println("warm-up " + row.replace('\t', ' '));
                 }
-                Scenario w = s.shorter(QUICK ? 0.3 : 0.5, QUICK ? 1 : 1.5);
-                String row = run(w, t, cookies.get(t.name()), "warmup");
-                System.out.println("warm-up " + row.replace('\t', ' '));
             }
         }
         for (int rep = 1; rep <= reps; rep++) {
@@ -216,7 +219,8 @@ public final class Bench {
                 f1(st.chunksInWindow / secs), f3(st.bytesInWindow / secs / 1e6), Long.toString(st.errors),
                 Long.toString(st.unfinished), f1(u.proxyPct()), f1(u.fakePct()), f1(u.selfPct()), f1(u.pgPct()),
                 f1(u.redisPct()), f1(u.totalPct()), f1(u.otherPct()), f2(usPerChunk), f3(secs),
-                ms(pct(b, 0.50)), ms(pct(b, 0.99)), st.errorKinds.isEmpty() ? "-" : st.errorKinds + " " + st.firstError);
+                ms(pct(b, 0.50)), ms(pct(b, 0.99)), st.errorKinds.isEmpty() ? "-" : st.errorKinds + " " + st.firstError,
+                f1(u.jitPct()));
     }
 
     // ------------------------------------------------------------------------------------------------ streams
@@ -353,6 +357,9 @@ public final class Bench {
             return;
         }
         String histo = jcmd(t.pids()[0], "GC.class_histogram");
+        if (Boolean.getBoolean("bench.heapDumps")) { // for development: bench/run --keep, then read the .hprof
+            jcmd(t.pids()[0], "GC.heap_dump", RESULTS.resolve("heap-" + name + "-" + level + ".hprof").toString());
+        }
         try {
             Files.writeString(RESULTS.resolve("histogram-" + name + "-" + level + ".txt"),
                     String.join("\n", histo.lines().limit(40).toList()) + "\n");

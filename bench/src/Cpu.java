@@ -12,14 +12,19 @@ import java.util.Map;
 final class Cpu {
     static final long FAKE_PID = Long.getLong("bench.pid.fake", -1);
 
-    record Snapshot(long nanos, long proxy, long fake, long self, Map<Long, Long> pg, Map<Long, Long> redis,
-            long busy, long total) {
+    record Snapshot(long nanos, long proxy, long jit, long fake, long self, Map<Long, Long> pg,
+            Map<Long, Long> redis, long busy, long total) {
     }
 
-    record Usage(double secs, long proxyTicks, long fakeTicks, long selfTicks, long pgTicks, long redisTicks,
-            double totalPct) {
+    /** proxyTicks leaves out the JIT compiler's threads (jitTicks): compiling is warm-up, not the cost of a chunk. */
+    record Usage(double secs, long proxyTicks, long jitTicks, long fakeTicks, long selfTicks, long pgTicks,
+            long redisTicks, double totalPct) {
         double proxyPct() {
             return proxyTicks / secs;
+        }
+
+        double jitPct() {
+            return jitTicks / secs;
         }
 
         double fakePct() {
@@ -40,14 +45,16 @@ final class Cpu {
 
         /** The rest of the machine: the other engineer's builds, the idle proxy, the kernel's softirqs, ... */
         double otherPct() {
-            return Math.max(0, totalPct - proxyPct() - fakePct() - selfPct() - pgPct() - redisPct());
+            return Math.max(0, totalPct - proxyPct() - jitPct() - fakePct() - selfPct() - pgPct() - redisPct());
         }
     }
 
     static Snapshot snapshot(long[] proxyPids) {
         long proxy = 0;
+        long jit = 0;
         for (long pid : proxyPids) {
             proxy += ticks("/proc/" + pid + "/stat");
+            jit += compilerTicks(pid);
         }
         Map<Long, Long> pg = new HashMap<>();
         Map<Long, Long> redis = new HashMap<>();
@@ -82,7 +89,7 @@ final class Cpu {
         } catch (IOException e) {
             // ignore
         }
-        return new Snapshot(System.nanoTime(), proxy, FAKE_PID > 0 ? ticks("/proc/" + FAKE_PID + "/stat") : 0,
+        return new Snapshot(System.nanoTime(), proxy - jit, jit, FAKE_PID > 0 ? ticks("/proc/" + FAKE_PID + "/stat") : 0,
                 ticks("/proc/self/stat"), pg, redis, busy, total);
     }
 
@@ -90,7 +97,7 @@ final class Cpu {
         double secs = (b.nanos() - a.nanos()) / 1e9;
         int cpus = Runtime.getRuntime().availableProcessors();
         double totalPct = b.total() == a.total() ? 0 : 100.0 * cpus * (b.busy() - a.busy()) / (b.total() - a.total());
-        return new Usage(secs, b.proxy() - a.proxy(), b.fake() - a.fake(), b.self() - a.self(), delta(a.pg(), b.pg()),
+        return new Usage(secs, b.proxy() - a.proxy(), b.jit() - a.jit(), b.fake() - a.fake(), b.self() - a.self(), delta(a.pg(), b.pg()),
                 delta(a.redis(), b.redis()), totalPct);
     }
 
@@ -100,6 +107,25 @@ final class Cpu {
             d += e.getValue() - a.getOrDefault(e.getKey(), 0L);
         }
         return d;
+    }
+
+    /** CPU of a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre" in /proc: names are cut). */
+    static long compilerTicks(long pid) {
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                try {
+                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        sum += ticks(task.resolve("stat").toString());
+                    }
+                } catch (IOException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            // not a JVM we can read (nginx has no such threads)
+        }
+        return sum;
     }
 
     /** utime + stime in clock ticks. */

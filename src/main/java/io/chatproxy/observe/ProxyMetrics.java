@@ -23,6 +23,7 @@ import io.chatproxy.session.SessionEvents;
  */
 public final class ProxyMetrics implements SessionEvents, RateLimitEvents, StreamEvents, AutoCloseable {
     private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final LongAdder streamsTotal = new LongAdder();
     private final LongAdder disconnects = new LongAdder();
     private final LongAdder messages = new LongAdder();
@@ -188,7 +189,13 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     }
 
     private void count(String name, Tag... tags) {
-        registry.getOrCreate(Counter.builder(name).tags(java.util.List.of(tags))).increment();
+        // looked up once per name and tag values: the registry's getOrCreate builds and hashes a meter id every call
+        StringBuilder key = new StringBuilder(name);
+        for (Tag tag : tags) {
+            key.append('\u0000').append(tag.key()).append('\u0000').append(tag.value());
+        }
+        counters.computeIfAbsent(key.toString(),
+                k -> registry.getOrCreate(Counter.builder(name).tags(java.util.List.of(tags)))).increment();
     }
 
     private static Map<String, Long> sums(Map<String, LongAdder> adders) {

@@ -23,6 +23,8 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.resource.ClientResources;
 
 /**
  * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads, and a second
@@ -69,13 +71,21 @@ public final class RedisStore implements AutoCloseable {
         uri.setTimeout(timeout);
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        // Lettuce records every command's latency in histograms when LatencyUtils is on the classpath: nobody reads
+        // them here, and it cost a few per cent of the CPU of a relayed chunk
+        ClientResources resources = ClientResources.builder()
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .build();
         RedisStore store;
         if (cluster) {
-            RedisClusterClient client = RedisClusterClient.create(uri);
+            RedisClusterClient client = RedisClusterClient.create(resources, uri);
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(client::shutdown, () -> {
+            store = new RedisStore(() -> {
+                client.shutdown();
+                var unused = resources.shutdown(); // its threads are daemons: nothing to wait for at exit
+            }, () -> {
                 StatefulRedisClusterConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
                 StatefulRedisClusterConnection<String, String> b;
@@ -90,11 +100,14 @@ public final class RedisStore implements AutoCloseable {
                 return new Link(c, c.sync(), b, b.async());
             }, prefix);
         } else {
-            RedisClient client = RedisClient.create(uri);
+            RedisClient client = RedisClient.create(resources, uri);
             client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(client::shutdown, () -> {
+            store = new RedisStore(() -> {
+                client.shutdown();
+                var unused = resources.shutdown(); // its threads are daemons: nothing to wait for at exit
+            }, () -> {
                 StatefulRedisConnection<String, String> c = client.connect();
                 c.setTimeout(timeout);
                 StatefulRedisConnection<String, String> b;

@@ -8,7 +8,9 @@ import java.util.Deque;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -88,11 +90,11 @@ final class N8nAnswerReader {
                 }
             }
             case STREAM -> {
-                JsonNode node = parseOrNull(line);
-                if (node == null || !node.isObject()) {
+                StreamLine parsed = parseStreamLine(line);
+                if (parsed == null) {
                     fail("upstream_malformed", "The answer could not be read (malformed line)");
                 } else {
-                    streamLine(node);
+                    streamLine(parsed.type(), parsed.content());
                 }
             }
             default -> collectDocument(line);
@@ -100,11 +102,15 @@ final class N8nAnswerReader {
     }
 
     private void streamLine(JsonNode node) {
-        switch (node.path("type").asText()) {
+        JsonNode content = node.get("content");
+        streamLine(node.path("type").asText(), content != null && content.isTextual() ? content.textValue() : null);
+    }
+
+    private void streamLine(String type, String content) {
+        switch (type) {
             case "item" -> {
-                JsonNode content = node.get("content");
-                if (content != null && content.isTextual() && !content.textValue().isEmpty()) {
-                    text(content.textValue());
+                if (content != null && !content.isEmpty()) {
+                    text(content);
                 }
             }
             case "error" -> fail("upstream_error", "The workflow failed while answering");
@@ -178,6 +184,37 @@ final class N8nAnswerReader {
     private void fail(String code, String message) {
         pending.add(new AnswerEvent.Failure(code, message));
         mode = Mode.DONE;
+    }
+
+    /**
+     * Reads the type and the text of a stream line without building a tree (the hot path: one per chunk), skipping
+     * the metadata; null when the line is not one JSON object.
+     */
+    private StreamLine parseStreamLine(String line) {
+        try (JsonParser parser = mapper.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String type = "";
+            String content = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
+                    type = parser.getText();
+                } else if (field.equals("content") && value == JsonToken.VALUE_STRING) {
+                    content = parser.getText();
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return parser.nextToken() == null ? new StreamLine(type, content) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private record StreamLine(String type, String content) {
     }
 
     private JsonNode parseOrNull(String text) {

@@ -11,13 +11,16 @@ import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.chatproxy.web.JsonCodec;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 class N8nAnswerReaderTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // the mapper the application gives the reader (strict: duplicate keys are refused)
+    private static final ObjectMapper MAPPER = new JsonCodec(1 << 20).mapper();
 
     @Test
     void streamsItemsAndIgnoresBeginEndKeepalive() {
@@ -82,6 +85,29 @@ class N8nAnswerReaderTest {
 
         assertThat(events.getFirst(), is(text("ok")));
         assertThat(((AnswerEvent.Failure) events.get(1)).code(), is("upstream_malformed"));
+    }
+
+    @Test
+    void streamLinesSkipNestedMetadataAndIgnoreContentThatIsNotText() {
+        List<AnswerEvent> events = read(100, lines(
+                "{\"type\":\"begin\",\"metadata\":{\"nodeId\":\"a\",\"nested\":{\"content\":\"no\"},\"l\":[1,{}]}}",
+                "{\"metadata\":{\"type\":\"end\"},\"content\":\"field order\",\"type\":\"item\"}",
+                "{\"type\":\"item\",\"content\":42}",
+                "{\"type\":\"item\",\"content\":null}",
+                "{\"type\":\"item\",\"content\":\"\\\"quoted\\\" \\u00e9\\n\"}"));
+
+        assertThat(events, is(List.of(text("field order"), text("\"quoted\" é\n"))));
+    }
+
+    @Test
+    void streamLineThatIsNotOneObjectIsAFailure() {
+        for (String bad : List.of("[1]", "\"text\"", "{\"type\":\"item\",\"content\":\"a\"} {}",
+                "{\"type\":\"item\",\"type\":\"end\"}")) {
+            List<AnswerEvent> events = read(100, lines("{\"type\":\"begin\"}", bad));
+
+            assertThat(bad, events.isEmpty() ? "accepted" : ((AnswerEvent.Failure) events.getFirst()).code(),
+                    is("upstream_malformed"));
+        }
     }
 
     @Test
