@@ -227,8 +227,8 @@ public final class Bench {
 
     static void streams() throws Exception {
         int[] levels = Arrays.stream(System.getProperty("bench.levels", QUICK ? "200,1000"
-                : "1000,3000,5000,7000,9000").split(",")).mapToInt(Integer::parseInt).toArray();
-        double[] holds = Arrays.stream(System.getProperty("bench.holds", QUICK ? "3,5" : "8,8,10,10,60")
+                : "1000,3000,5000,7000,8000,9000").split(",")).mapToInt(Integer::parseInt).toArray();
+        double[] holds = Arrays.stream(System.getProperty("bench.holds", QUICK ? "3,5" : "8,8,10,10,10,60")
                 .split(",")).mapToDouble(Double::parseDouble).toArray();
         int samples = QUICK ? 1 : 3;
         int interval = Integer.getInteger("bench.streamIntervalMs", 5000);
