@@ -95,6 +95,9 @@ async function setup(env) {
   const refusedPort = await freePort();
   const pageOrigin = 'http://127.0.0.1:' + pagePort;
   const refusedOrigin = 'http://127.0.0.1:' + refusedPort;
+  // the proxy's own demo page (GET /), reached through a second forwarder whose origin is allowed too
+  const demoPort = await freePort();
+  const demoOrigin = 'http://localhost:' + demoPort;
 
   const proxy = await startProxy({
     java: cfg.java,
@@ -104,7 +107,7 @@ async function setup(env) {
     logFile: path.join(cfg.work, 'proxy.log'),
     onPid: (pid) => { if (cfg.pidsFile) fs.appendFileSync(cfg.pidsFile, pid + '\n'); },
     env: {
-      ALLOWED_ORIGINS: pageOrigin,
+      ALLOWED_ORIGINS: pageOrigin + ',' + demoOrigin,
       N8N_WEBHOOK_URL: 'http://127.0.0.1:' + n8nPort + '/webhook/chat',
       RATE_LIMIT_PER_MINUTE: '2',
       // Per session only: every browser context is a new session, all from the same IP.
@@ -123,6 +126,9 @@ async function setup(env) {
   const proxyPort = await forwarder.listen();
   started.push({ name: 'forwarder', stop: () => forwarder.close() });
   const proxyUrl = 'http://localhost:' + proxyPort;
+  const demoForwarder = createForwarder(proxy.port);
+  await demoForwarder.listen(demoPort);
+  started.push({ name: 'demo forwarder', stop: () => demoForwarder.close() });
 
   let widgetSrc;
   let widgetFrom;
@@ -175,7 +181,7 @@ async function setup(env) {
   Object.assign(env, {
     n8n, proxy, forwarder, proxyUrl, widgetSrc, widgetFromProxy: widgetFrom === 'proxy', proxyHasWidget, resumeEndpoint, browser,
     pageUrl: pageOrigin + '/', pageOrigin, refusedUrl: refusedOrigin + '/', refusedOrigin,
-    n8nChatUrl: pageOrigin + '/n8n-chat.html', n8nChatBase
+    n8nChatUrl: pageOrigin + '/n8n-chat.html', n8nChatBase, demoUrl: demoOrigin + '/'
   });
 }
 

@@ -506,6 +506,29 @@ module.exports = function register(h, env) {
     }
   });
 
+  h.test('the demo page at / embeds the widget and chats under the proxy\'s own Content-Security-Policy', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    debugPage(page, 'demo');
+    const refusedByCsp = [];
+    page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) refusedByCsp.push(m.text()); });
+    page.on('pageerror', (e) => pageErrors.push('demo: ' + e.message));
+    const response = await page.goto(env.demoUrl);
+    assert.match(response.headers()['content-security-policy'] || '', /script-src 'self'/);
+    const u = ui(page);
+    await u.panel.waitFor({ state: 'visible', timeout: 10000 }); // data-open="true"
+    await waitIdle(page);
+    const question = 'Hello from the demo page';
+    await u.input.fill(question);
+    await u.input.press('Enter');
+    await waitIdle(page);
+    assert.equal(await u.assistant.last().textContent(), rendered(answerItems(question).join('')));
+    assert.equal(await u.host.locator('.cp-note--error').count(), 0);
+    assert.deepEqual(refusedByCsp, [], 'the page\'s own CSP lets the widget run');
+    await shot(page, '19-demo-page');
+    await context.close();
+  }, { timeout: 30000 });
+
   h.test('no uncaught errors in any page', () => {
     assert.deepEqual(pageErrors, []);
   });

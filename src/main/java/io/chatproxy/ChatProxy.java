@@ -121,7 +121,8 @@ public final class ChatProxy implements AutoCloseable {
         MessageStore messages = new MessageStore(database, clock);
         AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
                 r, settings.streams().resumeTtl(), settings.streams().lease()))
-                .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(), clock));
+                .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(),
+                        LocalAnswerJournal.DEFAULT_MAX_ENDED_CHARS, clock));
         this.watchdog = new StreamWatchdog(activeStreams, settings.streams());
         AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
                 journal);

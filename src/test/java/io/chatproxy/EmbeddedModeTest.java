@@ -70,15 +70,15 @@ class EmbeddedModeTest {
     }
 
     @Test
-    void servesDemoPage() {
+    void servesDemoPageThatEmbedsTheWidget() {
         try (TestApp app = TestApp.start(debugEnv())) {
             Visitor.Answer page = app.visitor().get("/");
 
             assertThat(page.status(), is(200));
             assertThat(page.header("Content-Type").orElseThrow(), containsString("text/html"));
-            assertThat(page.body(), containsString("demo.js"));
+            assertThat(page.body(), containsString("<script src=\"widget.js\""));
             assertThat(page.header("Content-Security-Policy").orElseThrow(), containsString("script-src 'self'"));
-            assertThat(app.visitor().get("/demo.js").status(), is(200));
+            assertThat(app.visitor().get("/widget.js").status(), is(200));
             assertThat(app.visitor().get("/demo.css").status(), is(200));
         }
     }

@@ -36,10 +36,10 @@ class WidgetAssetsTest {
                 assertThat(again.header("Content-Type").orElseThrow(), is(file[1]));
                 assertThat(again.header("Cache-Control").orElseThrow(), containsString("public"));
             }
-            Visitor.Answer page = visitor.get("/demo.js");
+            Visitor.Answer page = visitor.get("/demo.css");
             String etag = page.header("ETag").orElse(null);
             if (etag != null) {
-                Visitor.Answer revalidated = visitor.send(visitor.request("/demo.js").header("If-None-Match", etag)
+                Visitor.Answer revalidated = visitor.send(visitor.request("/demo.css").header("If-None-Match", etag)
                         .GET());
                 assertThat(revalidated.status(), is(304));
                 assertThat(revalidated.header("Content-Type").orElse("").contains("json"), is(false));

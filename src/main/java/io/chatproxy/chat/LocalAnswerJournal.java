@@ -3,6 +3,7 @@ package io.chatproxy.chat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,28 +13,39 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The journal of one replica (embedded mode): answers in memory, kept for the resume TTL after they end. With a
- * single replica the relay lives as long as the process, so its lease never lapses.
+ * The journal of one replica (embedded mode): answers in memory. An ended answer is kept for the resume TTL, or less
+ * when the ended answers kept hold more than a budget of text (the oldest go first): a resume after that is served
+ * from the database. Answers in flight are always kept. With a single replica the relay lives as long as the
+ * process, so its lease never lapses.
  */
 public final class LocalAnswerJournal implements AnswerJournal {
+    /** Text kept of ended answers, at most (about 16 MB of heap). */
+    public static final long DEFAULT_MAX_ENDED_CHARS = 8L * 1024 * 1024;
+
     private final Map<String, Entry> answers = new ConcurrentHashMap<>();
     private final Duration ttl;
+    private final long maxEndedChars;
     private final Clock clock;
+    private final ReentrantLock endedLock = new ReentrantLock();
+    private final ArrayDeque<Ended> ended = new ArrayDeque<>();
+    private long endedChars;
 
     /**
      * Creates the journal.
      *
      * @param ttl how long an ended answer can be resumed
+     * @param maxEndedChars most text kept of ended answers
      * @param clock time source
      */
-    public LocalAnswerJournal(Duration ttl, Clock clock) {
+    public LocalAnswerJournal(Duration ttl, long maxEndedChars, Clock clock) {
         this.ttl = ttl;
+        this.maxEndedChars = maxEndedChars;
         this.clock = clock;
     }
 
     @Override
     public void begin(String messageId) {
-        expireOld();
+        forgetEnded(null);
         answers.put(messageId, new Entry());
     }
 
@@ -45,7 +57,10 @@ public final class LocalAnswerJournal implements AnswerJournal {
     public void append(String messageId, int seq, String text) {
         Entry entry = answers.get(messageId);
         if (entry != null) {
-            entry.update(e -> e.chunks.add(new Chunk(seq, text)));
+            entry.update(e -> {
+                e.chunks.add(new Chunk(seq, text));
+                e.chars += text.length();
+            });
         }
     }
 
@@ -53,10 +68,12 @@ public final class LocalAnswerJournal implements AnswerJournal {
     public void finish(String messageId, int lastSeq, Ending ending) {
         Entry entry = answers.get(messageId);
         if (entry != null) {
+            long[] chars = new long[1];
             entry.update(e -> {
                 e.ending = ending;
-                e.endedAt = clock.instant();
+                chars[0] = e.chars;
             });
+            forgetEnded(new Ended(messageId, clock.instant(), chars[0]));
         }
     }
 
@@ -75,9 +92,26 @@ public final class LocalAnswerJournal implements AnswerJournal {
         return entry == null ? List.of() : entry.read(0, Duration.ZERO).chunks().stream().map(Chunk::text).toList();
     }
 
-    private void expireOld() {
+    /** Adds a newly ended answer (if any), then forgets the ended answers past the TTL or over the budget. */
+    private void forgetEnded(Ended justEnded) {
         Instant cutoff = clock.instant().minus(ttl);
-        answers.values().removeIf(e -> e.endedAt != null && e.endedAt.isBefore(cutoff));
+        endedLock.lock();
+        try {
+            if (justEnded != null) {
+                ended.addLast(justEnded);
+                endedChars += justEnded.chars();
+            }
+            while (!ended.isEmpty() && (ended.peekFirst().at().isBefore(cutoff) || endedChars > maxEndedChars)) {
+                Ended oldest = ended.pollFirst();
+                endedChars -= oldest.chars();
+                answers.remove(oldest.messageId());
+            }
+        } finally {
+            endedLock.unlock();
+        }
+    }
+
+    private record Ended(String messageId, Instant at, long chars) {
     }
 
     private static final class Entry {
@@ -85,7 +119,7 @@ public final class LocalAnswerJournal implements AnswerJournal {
         private final Condition changed = lock.newCondition();
         private final List<Chunk> chunks = new ArrayList<>();
         private Ending ending;
-        private volatile Instant endedAt;
+        private long chars;
 
         void update(java.util.function.Consumer<Entry> change) {
             lock.lock();

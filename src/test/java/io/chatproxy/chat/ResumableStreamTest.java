@@ -29,6 +29,7 @@ import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.SseEvent;
 import io.chatproxy.testing.SseReader;
 import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -65,16 +66,8 @@ class ResumableStreamTest {
     }
 
     private Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
-        env.put("DATABASE_URL", database.url());
-        env.put("REDIS_URL", redis.url());
-        env.put("CHAT_PROXY_REDIS__KEY_PREFIX", redis.prefix());
-        env.put("CHAT_PROXY_CHAT__HEARTBEAT_INTERVAL", "PT0.3S");
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return TestEnv.create().n8n(n8n).postgres(database).redis(redis)
+                .set("CHAT_PROXY_CHAT__HEARTBEAT_INTERVAL", "PT0.3S").set(pairs).map();
     }
 
     @Test

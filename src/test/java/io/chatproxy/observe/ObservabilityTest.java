@@ -2,7 +2,6 @@ package io.chatproxy.observe;
 
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Handler;
@@ -18,6 +17,7 @@ import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.PostgresDatabase;
 import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -73,15 +73,10 @@ class ObservabilityTest {
     }
 
     private TestApp app(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
-        env.put("DATABASE_URL", "postgresql://postgres:" + DB_PASSWORD + "@127.0.0.1:5432/" + database.name());
-        env.put("REDIS_URL", redis.url());
-        env.put("CHAT_PROXY_REDIS__KEY_PREFIX", redis.prefix());
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return TestApp.start(env);
+        // a password in the URL, so that the test can show it never appears in /health, /metrics or a log line
+        return TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
+                .set("DATABASE_URL", "postgresql://postgres:" + DB_PASSWORD + "@127.0.0.1:5432/" + database.name())
+                .set(pairs).map());
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.chatproxy.ratelimit;
 
 import java.net.http.HttpRequest;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +15,7 @@ import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.PostgresDatabase;
 import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -47,15 +47,7 @@ class SharedRateLimitTest {
     }
 
     private Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        env.put("DATABASE_URL", database.url());
-        env.put("REDIS_URL", redis.url());
-        env.put("CHAT_PROXY_REDIS__KEY_PREFIX", redis.prefix());
-        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return TestEnv.create().n8n(n8n).postgres(database).redis(redis).set(pairs).map();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.chatproxy.redis;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -38,13 +38,8 @@ class RedisOutageTest {
     }
 
     private TestApp app(String mode) {
-        Map<String, String> env = new HashMap<>();
-        env.put("REDIS_URL", redis.url());
-        env.put("N8N_WEBHOOK_URL", n8n.webhookUrl().toString());
-        env.put("RATE_LIMIT_PER_MINUTE", "6");
-        env.put("CHAT_PROXY_RATE_LIMIT__REPLICAS", "3");
-        env.put("CHAT_PROXY_RATE_LIMIT__ON_REDIS_FAILURE", mode);
-        return TestApp.start(env);
+        return TestApp.start(TestEnv.create().n8n(n8n).redis(redis).set("RATE_LIMIT_PER_MINUTE", "6",
+                "CHAT_PROXY_RATE_LIMIT__REPLICAS", "3", "CHAT_PROXY_RATE_LIMIT__ON_REDIS_FAILURE", mode).map());
     }
 
     @Test
