@@ -79,7 +79,11 @@ public final class FakeN8n {
                 timers.poll();
                 if (!head.closed) {
                     head.queued = false;
-                    produce(head, now);
+                    try {
+                        produce(head, now);
+                    } catch (IOException e) {
+                        close(head); // the proxy went away (the open-streams test restarts it): only this one ends
+                    }
                 }
                 head = timers.peek();
             }
@@ -119,13 +123,31 @@ public final class FakeN8n {
         }
     }
 
-    private void accept() throws IOException {
+    private void accept() {
         SocketChannel ch;
-        while ((ch = server.accept()) != null) {
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Conn c = new Conn(ch);
-            c.key = ch.register(selector, SelectionKey.OP_READ, c);
+        while ((ch = acceptOrNull()) != null) {
+            try {
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Conn c = new Conn(ch);
+                c.key = ch.register(selector, SelectionKey.OP_READ, c);
+            } catch (IOException e) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // already gone
+                }
+            }
+        }
+    }
+
+    /** The next pending connection; null when there is none, or when accepting failed (out of files): try later. */
+    private SocketChannel acceptOrNull() {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            System.err.println("accept failed: " + e);
+            return null;
         }
     }
 

@@ -655,7 +655,7 @@ public final class Report {
                 + " s per endpoint and repetition, endpoints interleaved; scripts in `bench/wrk/` (POST body and "
                 + "`Origin` for create; the session cookie and its `User-Agent` for the others). History returns "
                 + "20 messages (10 exchanges seeded first). The ceiling is the most trivial endpoint of the same "
-                + "server, `GET /` (the 1.1 KB demo page from the classpath, through the same filters and access "
+                + "server, `GET /` (the 1.2 KB demo page from the classpath, through the same filters and access "
                 + "log). `GET /observe/health/live` is not trivial: Helidon's built-in liveness checks run with it, "
                 + "deadlock detection included.");
         line("");

@@ -16,15 +16,16 @@ import java.util.Optional;
  * never occurs inside a multi-byte UTF-8 sequence, so splitting on bytes before decoding is safe.
  */
 final class LineReader {
-    // n8n sends a line of about 200 bytes per HTTP chunk; Helidon allocates a buffer of the requested size per read
-    private static final int READ_SIZE = 1024;
+    // n8n sends a line of about 200 bytes per HTTP chunk; Helidon allocates a buffer of the requested size per read,
+    // and it stays referenced while the relay waits for the next line: one per open stream
+    private static final int READ_SIZE = 512;
     private final InputStream in;
     private final int maxLineBytes;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private final byte[] chunk = new byte[READ_SIZE];
-    private byte[] line = new byte[256];
+    private byte[] line = new byte[128];
     private int lineLength;
     private int chunkPos;
     private int chunkEnd;

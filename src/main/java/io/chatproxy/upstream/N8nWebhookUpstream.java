@@ -55,9 +55,9 @@ public final class N8nWebhookUpstream implements Upstream {
                 .readTimeout(max(settings.firstByteTimeout(), settings.idleTimeout()).plusSeconds(1))
                 .followRedirects(false)
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                // the buffer stays allocated as long as the connection lives, one per open stream: a request to n8n
-                // is about 1 KB (headers, token, the message), larger ones are written in parts
-                .writeBufferSize(2048)
+                // the buffer stays allocated as long as the connection lives, one per open stream; a request to n8n
+                // (about 1 KB: headers, token, the message) is written in two or three parts instead of one
+                .writeBufferSize(512)
                 .build();
     }
 
