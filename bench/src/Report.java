@@ -180,7 +180,7 @@ public final class Report {
         line("");
         line("Produced by `bench/run` (" + env.getProperty("mode", "?") + " mode) on " + env.getProperty("date", "?")
                 + ", chat-proxy commit `" + env.getProperty("commit", "?") + "`, in "
-                + env.getProperty("duration_s", "?") + " s. Re-run with `bench/run` or `./mvnw -Pbench` (about 22 "
+                + env.getProperty("duration_s", "?") + " s. Re-run with `bench/run` or `./mvnw -Pbench` (about 25 "
                 + "minutes), or `bench/run --quick` (under 3 minutes, prints the table, writes nothing here). Issue "
                 + "#13 asks for these figures; each is the **median of " + reps + " repetition" + (reps == 1 ? ""
                         : "s") + " with [min–max]**, warm-up excluded, the paths interleaved within each "
@@ -575,8 +575,8 @@ public final class Report {
                     + "(`ulimit -n` ≥ 210,000, with `fs.nr_open` and `fs.file-max` to match); about **%.1f GB of "
                     + "live heap** (`-Xmx` of roughly %.0f GB, to leave the collector room) and, going by the RSS "
                     + "measured here, about **%.0f GB RSS**, plus the kernel's socket buffers, which are not in "
-                    + "RSS. OS threads do not grow with streams (each stream is two virtual threads, the relay and "
-                    + "its watchdog; %s OS threads at %d streams). CPU: holding %d streams (a chunk every 5 s each, "
+                    + "RSS. OS threads do not grow with streams (each stream is one virtual thread, the relay; one "
+                    + "timer thread watches them all; %s OS threads at %d streams). CPU: holding %d streams (a chunk every 5 s each, "
                     + "heartbeats, lease renewals in Redis) took %.0f %% of a core, about %.1f %% per 1,000 "
                     + "streams, so 100,000 such streams need about **%.1f cores** before any other traffic. "
                     + "100,000 upstream connections to one n8n address also need more than the default ephemeral "
@@ -898,7 +898,8 @@ public final class Report {
                 }
             }
         }
-        legend(g, 80, h - 70, TARGETS);
+        legend(g, 80, h - 70, java.util.Arrays.stream(TARGETS)
+                .filter(t -> latency.stream().anyMatch(r -> t.equals(r.get("target")))).toArray(String[]::new));
         g.setColor(Color.DARK_GRAY);
         g.drawString("ms", 30, 62);
         g.dispose();
@@ -1009,9 +1010,10 @@ public final class Report {
                 g.drawLine(x - 7, y - 7, x + 7, y + 7);
                 g.drawLine(x - 7, y + 7, x + 7, y - 7);
                 g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-                g.drawString(streamLabel(r.get("target")).replaceAll(".*, ", "") + ": " + r.get("level")
-                        + " not held (" + r.get("streaming") + " streaming, " + r.get("errors") + " errors)",
-                        x - 150, y + 26);
+                String label = streamLabel(r.get("target")).replaceAll(".*, ", "") + ": " + r.get("level")
+                        + " not held (" + r.get("streaming") + " streaming, " + r.get("errors") + " errors)";
+                int width = g.getFontMetrics().stringWidth(label);
+                g.drawString(label, Math.min(x - 150, x0 + pw - width - 4), y - 16);
             }
         }
         g.setStroke(new BasicStroke(1));
