@@ -248,6 +248,9 @@ def run_checks():
     for name in list(PORTS):
         stop_replica(name, signal.SIGTERM)
         start_replica(name)
+        # like a Deployment's minReadySeconds: nginx keeps a replica it saw failing out of rotation for fail_timeout
+        # (2 s); stopping the next one sooner can leave no replica in rotation ("no live upstreams", 502)
+        time.sleep(2.5)
     time.sleep(2)
     stop.set()
     for w in workers:

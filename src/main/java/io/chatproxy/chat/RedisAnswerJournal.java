@@ -19,9 +19,12 @@ import io.chatproxy.redis.RedisStore;
 /**
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
  * chunk sequence numbers ({@code <seq>-0}), closed by an ending entry; a lease key {@code answer:{<id>}:lease} is held
- * by the replica relaying from n8n and renewed while it works. The relay does not wait for Redis: chunks, the lease
- * and its renewals go out in batches (a write every millisecond at most, see {@link RedisStore#batched}), in order,
- * and the ending is waited for, after all of them. A Redis failure never breaks the relay: it only makes the
+ * by the replica relaying from n8n and renewed while it works. Writes go out in order on a batching connection (see
+ * {@link RedisStore#batched}): a chunk that comes alone (the usual pace of a model) is waited for before the relay
+ * shows it; the chunks of a burst (less than a millisecond apart) and the lease renewals are not, and go out together
+ * at most a millisecond later; the ending is waited for, after all of them. So a replica killed outright can have
+ * shown at most the last millisecond of a burst that its journal, and the answer stored for the resuming client,
+ * lack. A Redis failure never breaks the relay: it only makes the
  * answer non-resumable (logged once per answer).
  */
 public final class RedisAnswerJournal implements AnswerJournal {
@@ -29,11 +32,13 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private static final Duration IN_FLIGHT_TTL = Duration.ofHours(2);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(10);
     private static final int MAX_WARNED = 10_000;
+    private static final long BURST_GAP_NANOS = Duration.ofMillis(1).toNanos();
 
     private final RedisStore redis;
     private final Duration resumeTtl;
     private final Duration lease;
     private final Map<String, Boolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> lastAppend = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates the journal.
@@ -63,9 +68,18 @@ public final class RedisAnswerJournal implements AnswerJournal {
     @Override
     public void append(String messageId, int seq, String text) {
         String key = streamKey(messageId);
-        later(messageId, c -> c.xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text)));
+        long now = System.nanoTime();
+        Long previous = lastAppend.put(messageId, now);
+        RedisFuture<String> added = issue(messageId,
+                c -> c.xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text)));
         if (seq == 1) {
             later(messageId, c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis()));
+        }
+        // A chunk that comes alone is in Redis before the relay shows it (one round trip, nothing next to the time
+        // n8n took): a replica killed right after cannot have shown text its journal lacks. A burst does not wait.
+        if (added != null && (previous == null || now - previous > BURST_GAP_NANOS)) {
+            redis.flushBatch();
+            quietly(messageId, () -> added.toCompletableFuture().join());
         }
     }
 
@@ -85,6 +99,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
             quietly(messageId, () -> released.toCompletableFuture().join());
         }
         warned.remove(messageId);
+        lastAppend.remove(messageId);
     }
 
     @Override

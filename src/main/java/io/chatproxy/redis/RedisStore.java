@@ -42,6 +42,7 @@ public final class RedisStore implements AutoCloseable {
     private final String prefix;
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final AtomicBoolean flushPending = new AtomicBoolean();
+    private final java.util.concurrent.locks.ReentrantLock flushLock = new java.util.concurrent.locks.ReentrantLock();
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "redis-batch-flush");
         thread.setDaemon(true);
@@ -140,9 +141,10 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
-     * Issues a command that may wait up to {@value #BATCH_WINDOW_MICROS} µs to go out in one write with others, on a
-     * connection of its own: for frequent writes nobody waits for (a chunk of every answer in flight). Commands
-     * issued here reach Redis in the order they were issued; {@link #flushBatch()} sends them at once.
+     * Issues a command on a connection of its own, for frequent writes nobody waits for (a chunk of every answer in
+     * flight): a command issued when none is waiting goes out at once; the ones that follow it within
+     * {@value #BATCH_WINDOW_MICROS} µs go out together at the end of that window. Commands issued here reach Redis in
+     * the order they were issued; {@link #flushBatch()} sends the waiting ones at once.
      *
      * @param command the command, on the batching connection's asynchronous interface
      * @param <T> result type
@@ -150,8 +152,12 @@ public final class RedisStore implements AutoCloseable {
      * @throws io.lettuce.core.RedisException when Redis cannot be reached
      */
     public <T> RedisFuture<T> batched(Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
-        RedisFuture<T> future = command.apply(link().batch());
+        Link current = link();
+        RedisFuture<T> future = command.apply(current.batch());
         if (flushPending.compareAndSet(false, true)) {
+            // the leading edge goes out at once: a lone command (a chunk of a slow answer) is not held back; only
+            // what follows it within the window waits for the timer
+            flush(current);
             try {
                 // the flush reports nothing: a failed command completes its own future exceptionally
                 var unused = flusher.schedule(this::flushBatch, BATCH_WINDOW_MICROS, TimeUnit.MICROSECONDS);
@@ -167,7 +173,18 @@ public final class RedisStore implements AutoCloseable {
         flushPending.set(false);
         Link current = link;
         if (current != null) {
+            flush(current);
+        }
+    }
+
+    private void flush(Link current) {
+        // one flush at a time: two threads flushing at once can hand their parts of the buffer to Netty in the wrong
+        // order, and a chunk's XADD arriving after the next one's is refused by Redis (stream ids must grow)
+        flushLock.lock();
+        try {
             current.batchConnection().flushCommands();
+        } finally {
+            flushLock.unlock();
         }
     }
 

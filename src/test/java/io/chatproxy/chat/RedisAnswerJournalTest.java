@@ -54,6 +54,15 @@ class RedisAnswerJournalTest {
     }
 
     @Test
+    void aChunkThatComesAloneIsInRedisWhenAppendReturns() {
+        journal.begin("m5");
+        journal.append("m5", 1, "first");
+
+        // read at once, no wait: a replica killed right after showing this chunk cannot have lost it
+        assertThat(journal.read("m5", 0, Duration.ZERO).chunks(), contains(new AnswerJournal.Chunk(1, "first")));
+    }
+
+    @Test
     void anAnswerInFlightHoldsALeaseAndAFailureEndingIsKept() {
         journal.begin("m2");
         journal.append("m2", 1, "half");
