@@ -8,7 +8,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -38,7 +40,7 @@ public final class RedisStore implements AutoCloseable {
     private static final long BATCH_WINDOW_MICROS = 1000;
 
     private final AutoCloseable client;
-    private final java.util.function.Supplier<Link> connector;
+    private final Supplier<Link> connector;
     private final String prefix;
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final AtomicBoolean flushPending = new AtomicBoolean();
@@ -51,7 +53,7 @@ public final class RedisStore implements AutoCloseable {
     private volatile Link link;
     private long nextAttempt;
 
-    private RedisStore(AutoCloseable client, java.util.function.Supplier<Link> connector, String prefix) {
+    private RedisStore(AutoCloseable client, Supplier<Link> connector, String prefix) {
         this.client = client;
         this.connector = connector;
         this.prefix = prefix;
@@ -83,45 +85,15 @@ public final class RedisStore implements AutoCloseable {
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(() -> {
-                client.shutdown();
-                var unused = resources.shutdown(); // its threads are daemons: nothing to wait for at exit
-            }, () -> {
-                StatefulRedisClusterConnection<String, String> c = client.connect();
-                c.setTimeout(timeout);
-                StatefulRedisClusterConnection<String, String> b;
-                try {
-                    b = client.connect();
-                } catch (RuntimeException e) {
-                    c.close();
-                    throw e;
-                }
-                b.setTimeout(timeout);
-                b.setAutoFlushCommands(false);
-                return new Link(c, c.sync(), b, b.async());
-            }, prefix);
+            store = new RedisStore(closer(client, resources), () -> link(client::connect, timeout,
+                    StatefulRedisClusterConnection::sync, StatefulRedisClusterConnection::async), prefix);
         } else {
             RedisClient client = RedisClient.create(resources, uri);
             client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(() -> {
-                client.shutdown();
-                var unused = resources.shutdown(); // its threads are daemons: nothing to wait for at exit
-            }, () -> {
-                StatefulRedisConnection<String, String> c = client.connect();
-                c.setTimeout(timeout);
-                StatefulRedisConnection<String, String> b;
-                try {
-                    b = client.connect();
-                } catch (RuntimeException e) {
-                    c.close();
-                    throw e;
-                }
-                b.setTimeout(timeout);
-                b.setAutoFlushCommands(false);
-                return new Link(c, c.sync(), b, b.async());
-            }, prefix);
+            store = new RedisStore(closer(client, resources), () -> link(client::connect, timeout,
+                    StatefulRedisConnection::sync, StatefulRedisConnection::async), prefix);
         }
         try {
             store.commands();
@@ -129,6 +101,32 @@ public final class RedisStore implements AutoCloseable {
             LOGGER.log(Level.WARNING, "Redis unreachable at start-up (" + e.getMessage() + "); will retry");
         }
         return store;
+    }
+
+    /** Closes the client, then the resources it was given (whose threads are daemons: nothing to wait for). */
+    private static AutoCloseable closer(AbstractRedisClient client, ClientResources resources) {
+        return () -> {
+            client.shutdown();
+            var unused = resources.shutdown();
+        };
+    }
+
+    /** The shared connection and the batching one (no auto-flush), standalone or cluster alike. */
+    private static <C extends StatefulConnection<String, String>> Link link(Supplier<C> connect, Duration timeout,
+            Function<C, ? extends RedisClusterCommands<String, String>> sync,
+            Function<C, ? extends RedisClusterAsyncCommands<String, String>> async) {
+        C shared = connect.get();
+        shared.setTimeout(timeout);
+        C batching;
+        try {
+            batching = connect.get();
+        } catch (RuntimeException e) {
+            shared.close();
+            throw e;
+        }
+        batching.setTimeout(timeout);
+        batching.setAutoFlushCommands(false);
+        return new Link(shared, sync.apply(shared), batching, async.apply(batching));
     }
 
     /**
