@@ -257,7 +257,7 @@ public final class RedisStore implements AutoCloseable {
             flusher.shutdownNow();
             Link current = link;
             if (current != null) {
-                current.batchConnection().flushCommands();
+                flush(current);
                 current.batchConnection().close();
                 current.connection().close();
             }
