@@ -19,29 +19,33 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class ThreatDetector {
+    // Every quantifier that can meet the next token's characters is possessive (*+, ++, ?+) or bounded, so no
+    // pattern backtracks over a run of whitespace: inspection stays linear in the message length.
     private static final List<Rule> RULES = List.of(
             new Rule("markup_injection", 3, Pattern.compile(
-                    "<\\s*/?\\s*(script|iframe|object|embed|svg|img|body|style|link|meta)\\b[^>]*>?"
-                            + "|\\bon(error|load|click|mouseover|focus|submit)\\s*="
-                            + "|javascript\\s*:|data\\s*:\\s*text/html",
+                    "<\\s*+/?+\\s*+(?:script|iframe|object|embed|svg|img|body|style|link|meta)\\b[^>]*+>?"
+                            + "|\\bon(?:error|load|click|mouseover|focus|submit)\\s*+="
+                            + "|javascript\\s*+:|data\\s*+:\\s*+text/html",
                     Pattern.CASE_INSENSITIVE)),
             new Rule("sql_injection", 2, Pattern.compile(
-                    "'\\s*(or|and)\\s+'?\\w+'?\\s*=\\s*'?\\w+"
-                            + "|\\bunion\\s+(all\\s+)?select\\b"
-                            + "|['\";]\\s*;?\\s*(drop|delete|truncate|alter|insert|update)\\s+(table|from|into|database)\\b"
-                            + "|'\\s*(--|#|/\\*)"
-                            + "|\\b(sleep|pg_sleep|benchmark)\\s*\\(\\s*\\d"
-                            + "|\\bselect\\b[^.!?]{0,80}\\bfrom\\s+(information_schema|pg_catalog|users|sessions)\\b",
+                    "'\\s*+(?:or|and)\\s++'?+\\w++'?+\\s*+=\\s*+'?+\\w"
+                            + "|\\bunion\\s++(?:all\\s++)?select\\b"
+                            + "|['\";]\\s*+;?+\\s*+(?:drop|delete|truncate|alter|insert|update)\\s++"
+                            + "(?:table|from|into|database)\\b"
+                            + "|'\\s*+(?:--|#|/\\*)"
+                            + "|\\b(?:sleep|pg_sleep|benchmark)\\s*+\\(\\s*+\\d"
+                            + "|\\bselect\\b[^.!?]{0,80}\\bfrom\\s++(?:information_schema|pg_catalog|users|sessions)\\b",
                     Pattern.CASE_INSENSITIVE)),
             new Rule("prompt_injection", 2, Pattern.compile(
-                    "\\b(ignore|disregard|forget|override)\\b.{0,40}\\b(previous|prior|above|earlier|all|your)\\b"
-                            + ".{0,30}\\b(instructions?|prompts?|rules|directions|guidelines)\\b"
-                            + "|\\b(reveal|show|print|repeat|leak)\\b.{0,30}\\b(system|hidden|initial)\\s+"
-                            + "(prompt|instructions?|message)\\b"
-                            + "|\\byou\\s+are\\s+now\\s+(dan|in\\s+developer\\s+mode|jailbroken|unrestricted)\\b"
-                            + "|\\b(act|pretend)\\s+as\\b.{0,40}\\bwithout\\s+(any\\s+)?(restrictions|rules|filters)\\b",
+                    "\\b(?:ignore|disregard|forget|override)\\b.{0,40}\\b(?:previous|prior|above|earlier|all|your)\\b"
+                            + ".{0,30}\\b(?:instructions?|prompts?|rules|directions|guidelines)\\b"
+                            + "|\\b(?:reveal|show|print|repeat|leak)\\b.{0,30}\\b(?:system|hidden|initial)\\s++"
+                            + "(?:prompt|instructions?|message)\\b"
+                            + "|\\byou\\s++are\\s++now\\s++(?:dan|in\\s++developer\\s++mode|jailbroken|unrestricted)\\b"
+                            + "|\\b(?:act|pretend)\\s++as\\b.{0,40}\\bwithout\\s++(?:any\\s++)?"
+                            + "(?:restrictions|rules|filters)\\b",
                     Pattern.CASE_INSENSITIVE | Pattern.DOTALL)));
-    private static final Pattern REPEATED_CHAR = Pattern.compile("(.)\\1{39,}", Pattern.DOTALL);
+    private static final Pattern REPEATED_CHAR = Pattern.compile("(.)\\1{39,}+", Pattern.DOTALL);
 
     /**
      * Scores a message.
