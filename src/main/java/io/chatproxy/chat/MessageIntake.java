@@ -19,7 +19,7 @@ import io.chatproxy.web.ApiException;
 import io.chatproxy.web.RequestIds;
 
 /**
- * Takes in one visitor message, whatever the endpoint: cleans it, runs threat detection, applies the rate limits and
+ * Takes in one visitor message, whatever the endpoint: applies the rate limits, cleans it, runs threat detection and
  * stores it with an empty answer before anything is sent to n8n. Nothing is stored when any step refuses it.
  */
 public final class MessageIntake {
@@ -72,12 +72,13 @@ public final class MessageIntake {
      */
     public Accepted accept(ServerRequest req, ServerResponse res, AuthenticatedSession session, String raw,
             String pageUrl) {
+        // the limit comes first: a session or IP over its limit costs no cleaning and no threat detection
+        rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
         String text = messageText.clean(raw);
         if (logContent) {
             LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);
         }
         ThreatVerdict threat = inspect(text, session);
-        rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
         Exchange exchange = messages.begin(session.id(), text);
         events.messageReceived();
         UpstreamRequest upstream = new UpstreamRequest(session.id(), session.origin(), text,

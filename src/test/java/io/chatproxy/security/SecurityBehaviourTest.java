@@ -178,6 +178,42 @@ class SecurityBehaviourTest {
     }
 
     @Test
+    void aRateLimitedSessionIsRefusedBeforeTheContentFilterLooksAtItsMessage() {
+        try (FakeN8n n8n = FakeN8n.start();
+                TestApp app = TestApp.start(env(n8n, "RATE_LIMIT_PER_MINUTE", "1",
+                        "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "block"))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            visitor.chat("hello");
+
+            Visitor.Answer answer = visitor.post("/api/v1/chat/stream", "{\"message\":\"<script>alert(1)</script>\"}");
+
+            assertThat(answer.status(), is(429));
+            assertThat(answer.errorCode(), is("rate_limited"));
+            assertThat(visitor.get("/metrics").json().get("messages").get("threats_by_rule")
+                    .path("markup_injection").asInt(), is(0));
+        }
+    }
+
+    @Test
+    void aRateLimitedN8nChatSessionIsRefusedBeforeTheContentFilterLooksAtItsMessage() {
+        try (FakeN8n n8n = FakeN8n.start();
+                TestApp app = TestApp.start(env(n8n, "RATE_LIMIT_PER_MINUTE", "1",
+                        "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "block"))) {
+            Visitor visitor = app.visitor();
+            String first = "{\"action\":\"sendMessage\",\"sessionId\":\"n8n-chat-session-1\",\"chatInput\":\"hello\"}";
+            assertThat(visitor.post("/api/v1/n8n/chat", first).status(), is(200));
+
+            Visitor.Answer answer = visitor.post("/api/v1/n8n/chat",
+                    first.replace("hello", "<script>alert(1)</script>"));
+
+            assertThat(answer.status(), is(429));
+            assertThat(visitor.get("/metrics").json().get("messages").get("threats_by_rule")
+                    .path("markup_injection").asInt(), is(0));
+        }
+    }
+
+    @Test
     void logModeForwardsWithoutMetadata() throws Exception {
         try (FakeN8n n8n = FakeN8n.start();
                 TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "log"))) {
