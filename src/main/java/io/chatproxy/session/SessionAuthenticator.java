@@ -20,8 +20,8 @@ import io.chatproxy.web.ApiException;
 
 /**
  * Turns a request's cookie into a verified session: signature and claims, browser fingerprint, the store (revoked or
- * expired sessions are refused even while their token verifies), and for state-changing requests the Origin, which
- * must be the one the session was created on. A token past half its life is renewed on the response.
+ * expired sessions are refused even while their token verifies), and the Origin, which must be the one the session
+ * was created on whenever the request carries one (state-changing requests must carry one). A token past half its life is renewed on the response.
  */
 public final class SessionAuthenticator {
     private static final System.Logger LOGGER = System.getLogger(SessionAuthenticator.class.getName());
@@ -61,7 +61,7 @@ public final class SessionAuthenticator {
      *
      * @param req request
      * @param res response (a renewed cookie may be set on it)
-     * @param stateChanging whether the request changes state, so its Origin must match the session's
+     * @param stateChanging whether the request changes state, so it must carry an Origin
      * @return the session
      * @throws ApiException 401 or 403
      */
@@ -74,13 +74,14 @@ public final class SessionAuthenticator {
                     + token.subject());
             throw refused("session_invalid", "fingerprint mismatch for session " + token.subject());
         }
-        if (stateChanging) {
-            String requestOrigin = req.headers().first(HeaderNames.ORIGIN).flatMap(OriginPolicy::normalise)
-                    .orElseThrow(() -> ApiException.forbidden("origin_required",
-                            "This request must carry an Origin header"));
-            if (!requestOrigin.equals(origin)) {
-                throw ApiException.forbidden("origin_mismatch", "This session belongs to another site");
-            }
+        // reads are bound too: one proxy may serve several sites, and their isolation must not rest on the browser
+        // partitioning cookies. A read without Origin (same-origin GET, curl) stays allowed.
+        Optional<String> requestOrigin = req.headers().first(HeaderNames.ORIGIN).flatMap(OriginPolicy::normalise);
+        if (stateChanging && requestOrigin.isEmpty()) {
+            throw ApiException.forbidden("origin_required", "This request must carry an Origin header");
+        }
+        if (requestOrigin.isPresent() && !requestOrigin.get().equals(origin)) {
+            throw ApiException.forbidden("origin_mismatch", "This session belongs to another site");
         }
         Instant now = clock.instant();
         Session session = store.find(token.subject())

@@ -127,6 +127,12 @@ class AdversarialTest {
                         401, "session_invalid"),
                 new Attack("session of A with origin B", t -> t.send(t.alice.origin("http://localhost:3000"),
                         CHAT, MESSAGE), 403, "origin_mismatch"),
+                new Attack("history of A read from site B", t -> t.getFrom(t.alice, "http://localhost:3000",
+                        "/api/v1/chat/history/" + t.alice.sessionId()), 403, "origin_mismatch"),
+                new Attack("answer of A resumed from site B", t -> t.getFrom(t.alice, "http://localhost:3000",
+                        "/api/v1/chat/stream/" + java.util.UUID.randomUUID()), 403, "origin_mismatch"),
+                new Attack("session of A validated from site B", t -> t.getFrom(t.alice, "http://localhost:3000",
+                        "/api/v1/session/validate"), 403, "origin_mismatch"),
                 new Attack("cookie replayed from another browser", t -> t.send(
                         t.app.visitor().cookie(t.alice.cookie()), CHAT, MESSAGE), 401, "session_invalid"),
                 new Attack("revoked session", t -> t.send(t.revoked, CHAT, MESSAGE), 401, "session_revoked"),
@@ -249,6 +255,15 @@ class AdversarialTest {
 
     private Result get(Visitor visitor, String path) {
         return of(visitor.send(visitor.request(path).GET()));
+    }
+
+    private Result getFrom(Visitor visitor, String origin, String path) {
+        visitor.origin(origin);
+        try {
+            return get(visitor, path);
+        } finally {
+            visitor.origin(TestApp.ORIGIN);
+        }
     }
 
     private Result create(String origin) {

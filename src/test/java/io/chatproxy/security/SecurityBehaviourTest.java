@@ -214,6 +214,24 @@ class SecurityBehaviourTest {
     }
 
     @Test
+    void readsWithAnotherSitesOriginAreRefusedAndReadsWithoutOriginAllowed() {
+        try (FakeN8n n8n = FakeN8n.start(); TestApp app = TestApp.start(env(n8n))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            Visitor.Answer crossSite = visitor.origin("http://localhost:3000").history();
+            Visitor.Answer validate = visitor.get("/api/v1/session/validate");
+
+            assertThat(crossSite.status(), is(403));
+            assertThat(crossSite.errorCode(), is("origin_mismatch"));
+            assertThat(crossSite.header("Set-Cookie").isPresent(), is(false));
+            assertThat(validate.status(), is(403));
+            assertThat(visitor.origin(null).history().status(), is(200));
+            assertThat(visitor.origin(TestApp.ORIGIN).history().status(), is(200));
+        }
+    }
+
+    @Test
     void logModeForwardsWithoutMetadata() throws Exception {
         try (FakeN8n n8n = FakeN8n.start();
                 TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "log"))) {
