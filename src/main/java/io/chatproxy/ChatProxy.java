@@ -41,6 +41,7 @@ import io.chatproxy.redis.RedisStore;
 import io.chatproxy.resilience.Drain;
 import io.chatproxy.resilience.GuardedUpstream;
 import io.chatproxy.resilience.RouteBulkheads;
+import io.chatproxy.session.PageUrls;
 import io.chatproxy.session.RedisSessionCache;
 import io.chatproxy.session.SessionCache;
 import io.chatproxy.ratelimit.RateLimitGuard;
@@ -126,13 +127,15 @@ public final class ChatProxy implements AutoCloseable {
         this.watchdog = new StreamWatchdog(activeStreams, settings.streams());
         AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
                 journal);
+        PageUrls pageUrls = new PageUrls(settings.session().forwardPageQuery());
         SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
         this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
-                clock, rateLimits, clientAddress, opener);
+                clock, rateLimits, clientAddress, opener, pageUrls);
         MessageIntake intake = new MessageIntake(new MessageText(settings.streams().maxMessageLength()),
                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
                 messages, metrics, settings.logMessageContent());
-        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json);
+        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json,
+                pageUrls);
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
                 clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,

@@ -14,7 +14,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.session.AuthenticatedSession;
 import io.chatproxy.session.SessionAuthenticator;
-import io.chatproxy.session.SessionService;
+import io.chatproxy.session.PageUrls;
 import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
@@ -32,6 +32,7 @@ public final class ChatService implements HttpService {
     private final AnswerRelay relay;
     private final AnswerResumer resumer;
     private final JsonCodec json;
+    private final PageUrls pageUrls;
 
     /**
      * Creates the service.
@@ -43,15 +44,17 @@ public final class ChatService implements HttpService {
      * @param journal chunks of answers in flight, for resuming
      * @param settings stream timing
      * @param json JSON codec
+     * @param pageUrls checks and strips page URLs
      */
     public ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
-            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json) {
+            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json, PageUrls pageUrls) {
         this.authenticator = authenticator;
         this.intake = intake;
         this.messages = messages;
         this.relay = relay;
         this.resumer = new AnswerResumer(messages, journal, json, settings);
         this.json = json;
+        this.pageUrls = pageUrls;
     }
 
     @Override
@@ -66,7 +69,7 @@ public final class ChatService implements HttpService {
         AuthenticatedSession session = authenticator.authenticate(req, res, true);
         ObjectNode body = json.readObject(req);
         String raw = JsonFields.requiredText(body, "message");
-        String pageUrl = SessionService.pageUrl(JsonFields.optionalText(body, "page_url"), session.origin());
+        String pageUrl = pageUrls.check(JsonFields.optionalText(body, "page_url"), session.origin());
         MessageIntake.Accepted accepted = intake.accept(req, res, session, raw, pageUrl);
         relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.SSE);
     }

@@ -1,6 +1,5 @@
 package io.chatproxy.session;
 
-import java.net.URI;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +34,7 @@ public final class SessionService implements HttpService {
     private final RateLimitGuard rateLimits;
     private final ClientAddress clientAddress;
     private final SessionOpener opener;
+    private final PageUrls pageUrls;
 
     /**
      * Creates the service.
@@ -48,10 +48,11 @@ public final class SessionService implements HttpService {
      * @param rateLimits limits on session creation
      * @param clientAddress resolves the client IP
      * @param opener opens new sessions
+     * @param pageUrls checks and strips page URLs
      */
     public SessionService(SessionStore store, SessionAuthenticator authenticator, SessionCookie cookie,
             OriginPolicy origins, JsonCodec json, Clock clock, RateLimitGuard rateLimits,
-            ClientAddress clientAddress, SessionOpener opener) {
+            ClientAddress clientAddress, SessionOpener opener, PageUrls pageUrls) {
         this.store = store;
         this.authenticator = authenticator;
         this.cookie = cookie;
@@ -61,6 +62,7 @@ public final class SessionService implements HttpService {
         this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
         this.opener = opener;
+        this.pageUrls = pageUrls;
     }
 
     @Override
@@ -80,7 +82,7 @@ public final class SessionService implements HttpService {
         if (!domain.equals(OriginPolicy.hostOf(origin))) {
             throw ApiException.forbidden("origin_mismatch", "origin_domain does not match the Origin header");
         }
-        String pageUrl = pageUrl(JsonFields.optionalText(body, "page_url"), origin);
+        String pageUrl = pageUrls.check(JsonFields.optionalText(body, "page_url"), origin);
         rateLimits.sessionCreate(res, clientAddress.of(req), domain);
         String fingerprint = BrowserFingerprint.of(req.headers());
         Session session = opener.open(domain, pageUrl, fingerprint);
@@ -117,32 +119,4 @@ public final class SessionService implements HttpService {
         cookie.clear(res);
         json.send(res, Status.OK_200, Map.of("revoked", true, "session_id", session.id()));
     }
-
-    /**
-     * Checks a page URL: it must be http(s) and on the session's origin; absent means "unknown".
-     *
-     * @param raw as received
-     * @param origin the session's origin
-     * @return the URL, or "" when absent
-     */
-    public static String pageUrl(Optional<String> raw, String origin) {
-        if (raw.isEmpty() || raw.get().isBlank()) {
-            return "";
-        }
-        String value = raw.get().trim();
-        if (value.length() > 2048) {
-            throw ApiException.badRequest("invalid_page_url", "page_url is too long");
-        }
-        try {
-            URI uri = URI.create(value);
-            Optional<String> pageOrigin = OriginPolicy.normalise(uri.getScheme() + "://" + uri.getRawAuthority());
-            if (uri.getRawAuthority() == null || pageOrigin.isEmpty() || !pageOrigin.get().equals(origin)) {
-                throw ApiException.badRequest("invalid_page_url", "page_url must be an http(s) URL on this site");
-            }
-            return value;
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_page_url", "page_url is not a valid URL");
-        }
-    }
-
 }

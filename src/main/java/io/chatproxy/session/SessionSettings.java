@@ -5,12 +5,13 @@ import java.time.Duration;
 import io.chatproxy.config.SettingsReader;
 
 /**
- * Cookie settings.
+ * Cookie and page URL settings.
  *
  * @param cookieName name of the session cookie
  * @param cookieMaxAge Max-Age of the cookie
+ * @param forwardPageQuery whether the page URL's query is stored and sent to n8n (never its fragment)
  */
-public record SessionSettings(String cookieName, Duration cookieMaxAge) {
+public record SessionSettings(String cookieName, Duration cookieMaxAge, boolean forwardPageQuery) {
     /**
      * Reads the settings.
      *
@@ -23,6 +24,7 @@ public record SessionSettings(String cookieName, Duration cookieMaxAge) {
             throw SettingsReader.invalid("session.cookie-name", "must be 1-64 letters, digits, '_', '.' or '-'");
         }
         return new SessionSettings(name,
-                Duration.ofSeconds(r.integer("session.cookie-max-age", 60, 60 * 60 * 24 * 90)));
+                Duration.ofSeconds(r.integer("session.cookie-max-age", 60, 60 * 60 * 24 * 90)),
+                r.bool("session.forward-page-query"));
     }
 }

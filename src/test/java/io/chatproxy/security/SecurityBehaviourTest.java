@@ -232,6 +232,35 @@ class SecurityBehaviourTest {
     }
 
     @Test
+    void pageUrlReachesN8nWithoutItsQueryOrFragment() throws Exception {
+        try (FakeN8n n8n = FakeN8n.start(); TestApp app = TestApp.start(env(n8n))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            visitor.post("/api/v1/chat/stream", "{\"message\":\"hi\",\"page_url\":\"" + TestApp.ORIGIN
+                    + "/callback?code=secret-code#id_token=secret-token\"}");
+
+            assertThat(JSON.readTree(n8n.requests().get(0).body()).get("metadata").get("page_url").asText(),
+                    is(TestApp.ORIGIN + "/callback"));
+        }
+    }
+
+    @Test
+    void pageUrlKeepsItsQueryButNeverItsFragmentWhenConfigured() throws Exception {
+        try (FakeN8n n8n = FakeN8n.start();
+                TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SESSION__FORWARD_PAGE_QUERY", "true"))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            visitor.post("/api/v1/chat/stream", "{\"message\":\"hi\",\"page_url\":\"" + TestApp.ORIGIN
+                    + "/shop?item=42#id_token=secret-token\"}");
+
+            assertThat(JSON.readTree(n8n.requests().get(0).body()).get("metadata").get("page_url").asText(),
+                    is(TestApp.ORIGIN + "/shop?item=42"));
+        }
+    }
+
+    @Test
     void logModeForwardsWithoutMetadata() throws Exception {
         try (FakeN8n n8n = FakeN8n.start();
                 TestApp app = TestApp.start(env(n8n, "CHAT_PROXY_SECURITY__THREAT_DETECTION__ACTION", "log"))) {
