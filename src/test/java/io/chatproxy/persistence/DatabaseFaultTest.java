@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,48 @@ class DatabaseFaultTest {
             assertThat(chat(visitor, "die in transaction"), is("503 database_unavailable"));
             assertThat(chat(visitor, "die at commit"), is("503 database_unavailable"));
             assertThat(chat(visitor, "and then it works again"), is("200 end"));
+        }
+    }
+
+    @Test
+    void aCompleteAnswerIsStoredBeforeEndEvenWhenTheFirstTriesFail() throws Exception {
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).map())) {
+            killAnswerStores(2);
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            assertThat(chat(visitor, "hello"), is("200 end"));
+
+            JsonNode answer = visitor.history().json().path("messages").get(1);
+            assertThat(answer.path("content").asText() + " " + answer.path("status").asText(),
+                    is("Echo: hello complete"));
+        }
+    }
+
+    @Test
+    void anAnswerThatCannotBeStoredEndsWithStorageUnavailableInsteadOfEnd() throws Exception {
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).map())) {
+            killAnswerStores(1000);
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            long started = System.nanoTime();
+            assertThat(chat(visitor, "hello"), is("200 error storage_unavailable"));
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            System.out.println("DatabaseFaultTest: storage_unavailable after " + tookMillis + " ms");
+            assertThat(tookMillis < 10_000, is(true));
+        }
+    }
+
+    /** The next {@code times} stores of an answer's final text die with their connection. */
+    private void killAnswerStores(int times) throws Exception {
+        try (Connection c = database.connect(); var s = c.createStatement()) {
+            s.execute("CREATE SEQUENCE answer_stores");
+            s.execute("CREATE FUNCTION die_storing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF nextval('answer_stores') <= " + times + " THEN "
+                    + "PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$");
+            s.execute("CREATE TRIGGER die_storing BEFORE UPDATE ON chat_messages FOR EACH ROW "
+                    + "WHEN (NEW.status = 'complete') EXECUTE FUNCTION die_storing()");
         }
     }
 
