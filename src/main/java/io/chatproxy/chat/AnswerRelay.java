@@ -20,6 +20,9 @@ import io.chatproxy.web.JsonCodec;
  */
 public final class AnswerRelay {
     private static final System.Logger LOGGER = System.getLogger(AnswerRelay.class.getName());
+    /** How long a complete answer's store is retried before the visitor gets {@code storage_unavailable}. */
+    private static final java.time.Duration STORE_RETRY = java.time.Duration.ofSeconds(3);
+    private static final long STORE_RETRY_PAUSE_MILLIS = 200;
 
     private final Upstream upstream;
     private final MessageStore messages;
@@ -131,8 +134,10 @@ public final class AnswerRelay {
                 pump.ending = new AnswerJournal.Ending("upstream_lost", "The answer was interrupted");
             }
             // stored before the journal says it ended, and before the stream stops counting as open: whoever sees
-            // the ending, or no open stream, can read the final answer
-            store(id, pump.content.toString(), pump.status);
+            // the ending, or no open stream, can read the final answer (a complete answer was stored before `end`)
+            if (!pump.stored) {
+                store(id, pump.content.toString(), pump.status);
+            }
             journal.finish(id, pump.seq, pump.ending);
             events.streamEnded(pump.status, pump.seq);
             if (watched.detached()) {
@@ -145,6 +150,29 @@ public final class AnswerRelay {
     private boolean detach(String sessionId) {
         events.clientDisconnected();
         return settings.continueOnDisconnect() && active.tryBackground(sessionId, settings.maxBackgroundPerSession());
+    }
+
+    /** Stores a complete answer, retrying for a bounded time while the database is unavailable. */
+    private boolean storeComplete(String answerId, String content) {
+        long deadline = System.nanoTime() + STORE_RETRY.toNanos();
+        while (true) {
+            try {
+                messages.finish(answerId, content, MessageStatus.COMPLETE);
+                return true;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    LOGGER.log(Level.ERROR, "Could not store complete answer " + answerId + " within " + STORE_RETRY
+                            + ": " + e);
+                    return false;
+                }
+                try {
+                    Thread.sleep(STORE_RETRY_PAUSE_MILLIS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
     }
 
     private void store(String answerId, String content, MessageStatus status) {
@@ -163,6 +191,7 @@ public final class AnswerRelay {
         private final StringBuilder content = new StringBuilder();
         private MessageStatus status = MessageStatus.PARTIAL;
         private AnswerJournal.Ending ending;
+        private boolean stored;
         private int seq;
 
         private Pump(String id, AnswerWriter writer, long calledAt) {
@@ -180,9 +209,7 @@ public final class AnswerRelay {
                     return;
                 }
                 if (next.isEmpty()) {
-                    writer.end(id);
-                    ending = AnswerJournal.Ending.END;
-                    status = MessageStatus.COMPLETE;
+                    complete();
                     return;
                 }
                 switch (next.get()) {
@@ -208,6 +235,21 @@ public final class AnswerRelay {
                     }
                 }
             }
+        }
+
+        /** The visitor is told the answer is complete only once it is stored; else they get an error event. */
+        private void complete() {
+            stored = storeComplete(id, content.toString());
+            if (stored) {
+                writer.end(id);
+                ending = AnswerJournal.Ending.END;
+                status = MessageStatus.COMPLETE;
+                return;
+            }
+            String message = "The answer could not be saved: please retry";
+            writer.error("storage_unavailable", message);
+            ending = new AnswerJournal.Ending("storage_unavailable", message);
+            status = MessageStatus.PARTIAL;
         }
 
         private void aborted(String reason) {

@@ -43,22 +43,15 @@ public final class MessageStore {
     public Exchange begin(String sessionId, String text) {
         Instant now = clock.instant();
         Exchange exchange = new Exchange(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-        db.call(() -> {
-            DbTransaction tx = db.client().transaction();
-            try {
-                tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
-                        .addParam("id", sessionId).execute();
-                int last = tx.createNamedGet("select-seq").addParam("id", sessionId).execute()
-                        .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
-                        .column("last_seq").get(Integer.class);
-                insert(tx, exchange.userMessageId(), sessionId, last - 1, "user", text, MessageStatus.COMPLETE, now);
-                insert(tx, exchange.answerId(), sessionId, last, "assistant", "", MessageStatus.STREAMING, now);
-                tx.commit();
-                return exchange;
-            } catch (RuntimeException e) {
-                tx.rollback();
-                throw e;
-            }
+        db.transaction(tx -> {
+            tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
+                    .addParam("id", sessionId).execute();
+            int last = tx.createNamedGet("select-seq").addParam("id", sessionId).execute()
+                    .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
+                    .column("last_seq").get(Integer.class);
+            insert(tx, exchange.userMessageId(), sessionId, last - 1, "user", text, MessageStatus.COMPLETE, now);
+            insert(tx, exchange.answerId(), sessionId, last, "assistant", "", MessageStatus.STREAMING, now);
+            return exchange;
         });
         return exchange;
     }

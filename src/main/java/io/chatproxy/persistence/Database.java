@@ -2,6 +2,7 @@ package io.chatproxy.persistence;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -11,6 +12,7 @@ import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.DbStatements;
+import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import org.flywaydb.core.Flyway;
@@ -20,6 +22,8 @@ import org.flywaydb.core.Flyway;
  * {@code db/statements.yaml}; the same statements and migrations run on PostgreSQL and H2.
  */
 public final class Database implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
+
     private final HikariDataSource dataSource;
     private final DbClient client;
     private final boolean postgres;
@@ -122,6 +126,34 @@ public final class Database implements AutoCloseable {
         } catch (DbClientException e) {
             throw new StorageUnavailableException(e);
         }
+    }
+
+    /**
+     * Runs statements in one transaction: committed when {@code work} returns, rolled back when anything fails.
+     * A rollback that fails too (the connection died, or Helidon already counts a failed commit as committed) is
+     * logged and the first failure is reported, so a dead connection still means 503.
+     *
+     * @param work the statements
+     * @param <T> result type
+     * @return what {@code work} returned
+     */
+    public <T> T transaction(Function<DbTransaction, T> work) {
+        return call(() -> {
+            DbTransaction tx = client.transaction();
+            try {
+                T result = work.apply(tx);
+                tx.commit();
+                return result;
+            } catch (RuntimeException e) {
+                try {
+                    tx.rollback();
+                } catch (RuntimeException rollback) {
+                    LOGGER.log(System.Logger.Level.WARNING, "Rollback failed after " + e + ": " + rollback);
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        });
     }
 
     /** Checks that a connection can be had and answers; false when the database is unreachable. */

@@ -1,0 +1,193 @@
+package io.chatproxy.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A PostgreSQL server of the test's own (the installed PostgreSQL binaries) on a free loopback port, data under
+ * {@code target/}, that the test can stop (fast or immediate) and start again. PostgreSQL refuses to run as root, so
+ * as root it runs as the {@code postgres} user and is stopped by signals to its postmaster.
+ */
+public final class PostgresProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Path bin;
+    private final Path dataDir;
+    private final int port;
+    private final boolean root;
+    private Process process;
+
+    private PostgresProcess(Path bin, Path dataDir, int port, boolean root) {
+        this.bin = bin;
+        this.dataDir = dataDir;
+        this.port = port;
+        this.root = root;
+    }
+
+    /** Initialises a new cluster and starts it. */
+    public static PostgresProcess start() {
+        Path bin = binaries();
+        int port = freePort();
+        Path dir = Path.of("target", "pg-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        boolean root = "root".equals(System.getProperty("user.name"));
+        PostgresProcess pg = new PostgresProcess(bin, dir, port, root);
+        try {
+            Files.createDirectories(dir);
+            if (root) {
+                run(List.of("chown", "postgres:postgres", dir.toString()));
+            }
+            run(pg.asPostgres(bin.resolve("initdb").toString(), "-D", dir.toString(), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8", "--no-sync"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pg.startAgain();
+        return pg;
+    }
+
+    /** The URL in the form operators use. */
+    public String url() {
+        return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
+    }
+
+    /** The port. */
+    public int port() {
+        return port;
+    }
+
+    /** A direct JDBC connection. */
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+    }
+
+    /** Starts the server (again) and waits until it accepts connections. */
+    public void startAgain() {
+        try {
+            process = new ProcessBuilder(asPostgres(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
+                    "-p", Integer.toString(port), "-k", dataDir.toString(), "-c", "listen_addresses=127.0.0.1",
+                    "-c", "fsync=off", "-c", "max_connections=50"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            try (Connection c = connect()) {
+                return;
+            } catch (SQLException e) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("PostgreSQL did not start on port " + port, e);
+                }
+                sleep(20);
+            }
+        }
+    }
+
+    /** Stops like {@code pg_ctl stop -m fast}: sessions are ended, data is flushed. */
+    public void stopFast() {
+        stop("INT");
+    }
+
+    /** Stops like {@code pg_ctl stop -m immediate}: as if the machine lost power (recovery on next start). */
+    public void stopImmediate() {
+        stop("QUIT");
+    }
+
+    private void stop(String signal) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        long pid = postmasterPid();
+        try {
+            run(List.of("kill", "-" + signal, Long.toString(pid)));
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+            process.waitFor();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // an immediate stop leaves postmaster.pid behind; the next start sees the process is gone
+    }
+
+    private long postmasterPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).getFirst().trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stopImmediate();
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private List<String> asPostgres(String... command) {
+        List<String> full = new ArrayList<>();
+        if (root) {
+            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        full.addAll(List.of(command));
+        return full;
+    }
+
+    private static void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path binaries() {
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.naturalOrder())
+                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL binaries under /usr/lib/postgresql"));
+        } catch (IOException e) {
+            throw new IllegalStateException("PostgreSQL binaries (/usr/lib/postgresql/*/bin) are needed", e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
