@@ -37,11 +37,26 @@ public interface AnswerJournal {
      * @param afterSeq last sequence the reader has
      * @param wait longest wait for something new
      * @return what was found
+     * @throws UnavailableException when the journal cannot be read
      */
     Replay read(String messageId, int afterSeq, Duration wait);
 
-    /** All chunks of an answer, in order (to store a partial answer whose relay died). */
+    /**
+     * All chunks of an answer, in order (to store a partial answer whose relay died).
+     *
+     * @throws UnavailableException when the journal cannot be read
+     */
     List<String> chunks(String messageId);
+
+    /** The journal cannot be read right now (Redis unreachable or failing over). */
+    final class UnavailableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        /** Wraps the store's failure. */
+        public UnavailableException(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
 
     /**
      * How an answer ended.

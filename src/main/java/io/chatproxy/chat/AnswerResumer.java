@@ -19,8 +19,13 @@ import io.chatproxy.web.JsonCodec;
  * and then follows it live until it ends, from any replica. An answer whose journal has expired is replayed from the
  * database as one chunk that replaces what the client shows. An answer whose relaying replica died (its lease lapsed
  * without an ending) ends with {@code upstream_lost}, and the partial answer is stored by whoever notices first.
+ * A resume never ends silently when the journal cannot be read: an answer complete in the database is served from
+ * there; otherwise it is a 503 {@code journal_unavailable} before the stream starts, or an {@code error} event with
+ * that code once it has.
  */
 final class AnswerResumer {
+    private static final String JOURNAL_UNAVAILABLE = "journal_unavailable";
+
     private final MessageStore messages;
     private final AnswerJournal journal;
     private final JsonCodec json;
@@ -38,18 +43,49 @@ final class AnswerResumer {
                 .filter(m -> m.getKey().equals(session.id()) && m.getValue().role().equals("assistant"))
                 .orElseThrow(() -> ApiException.notFound("not_found", "No such answer"));
         int after = lastEventSeq(req, messageId);
+        AnswerJournal.Replay first;
+        try {
+            first = journal.read(messageId, after, Duration.ZERO);
+        } catch (AnswerJournal.UnavailableException e) {
+            first = null;
+        }
+        boolean unreadable = first == null;
+        StoredMessage stored = owned.getValue();
+        if (unreadable && !ended(current(messageId, stored))) {
+            throw ApiException.unavailable(JOURNAL_UNAVAILABLE, "The answer cannot be resumed right now", 1);
+        }
         res.status(Status.OK_200);
         try (SseWriter writer = new SseWriter(res, json)) {
             writer.start(messageId, session.id());
-            follow(writer, messageId, owned.getValue(), after);
+            if (unreadable) {
+                fromDatabase(writer, messageId, stored);
+            } else {
+                follow(writer, messageId, stored, after, first);
+            }
         }
     }
 
-    private void follow(SseWriter writer, String messageId, StoredMessage stored, int after) {
+    private void follow(SseWriter writer, String messageId, StoredMessage stored, int after,
+            AnswerJournal.Replay first) {
+        try {
+            replay(writer, messageId, stored, after, first);
+        } catch (AnswerJournal.UnavailableException e) {
+            if (ended(current(messageId, stored))) {
+                fromDatabase(writer, messageId, stored);
+            } else {
+                writer.error(JOURNAL_UNAVAILABLE, "The answer cannot be resumed right now; try again");
+            }
+        }
+    }
+
+    private void replay(SseWriter writer, String messageId, StoredMessage stored, int after,
+            AnswerJournal.Replay first) {
         int seq = after;
         long nextBeat = System.nanoTime() + settings.heartbeat().toNanos();
+        AnswerJournal.Replay next = first;
         while (!writer.gone()) {
-            AnswerJournal.Replay replay = journal.read(messageId, seq, Duration.ofMillis(500));
+            AnswerJournal.Replay replay = next != null ? next : journal.read(messageId, seq, Duration.ofMillis(500));
+            next = null;
             if (!replay.known()) {
                 fromDatabase(writer, messageId, stored);
                 return;
@@ -80,7 +116,7 @@ final class AnswerResumer {
 
     /** The journal no longer (or never) held the answer: the database has the final word. */
     private void fromDatabase(SseWriter writer, String messageId, StoredMessage stored) {
-        StoredMessage current = messages.find(messageId).map(Map.Entry::getValue).orElse(stored);
+        StoredMessage current = current(messageId, stored);
         if (current.status().equals(MessageStatus.STREAMING.text())) {
             lost(writer, messageId);
             return;
@@ -93,6 +129,15 @@ final class AnswerResumer {
         } else {
             writer.error("answer_" + current.status(), "The answer ended early");
         }
+    }
+
+    private StoredMessage current(String messageId, StoredMessage stored) {
+        return messages.find(messageId).map(Map.Entry::getValue).orElse(stored);
+    }
+
+    /** Whether the database holds the answer's final word (it is no longer being relayed). */
+    private static boolean ended(StoredMessage message) {
+        return !message.status().equals(MessageStatus.STREAMING.text());
     }
 
     private void lost(SseWriter writer, String messageId) {

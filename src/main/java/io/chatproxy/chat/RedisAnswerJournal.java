@@ -104,6 +104,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     @Override
     public Replay read(String messageId, int afterSeq, Duration wait) {
+        try {
+            return readOrFail(messageId, afterSeq, wait);
+        } catch (io.lettuce.core.RedisException e) {
+            throw new UnavailableException(e);
+        }
+    }
+
+    private Replay readOrFail(String messageId, int afterSeq, Duration wait) {
         String key = streamKey(messageId);
         io.lettuce.core.Range<String> after = io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+");
         List<StreamMessage<String, String>> entries = redis.commands().xrange(key, after);
@@ -142,10 +150,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     @Override
     public List<String> chunks(String messageId) {
-        return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
-                .filter(e -> "c".equals(e.getBody().get("t")))
-                .map(e -> e.getBody().get("x"))
-                .toList();
+        try {
+            return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
+                    .filter(e -> "c".equals(e.getBody().get("t")))
+                    .map(e -> e.getBody().get("x"))
+                    .toList();
+        } catch (io.lettuce.core.RedisException e) {
+            throw new UnavailableException(e);
+        }
     }
 
     private String streamKey(String messageId) {

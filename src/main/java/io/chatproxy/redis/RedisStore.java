@@ -18,10 +18,12 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -85,8 +87,10 @@ public final class RedisStore implements AutoCloseable {
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(closer(client, resources), () -> link(client::connect, timeout,
-                    StatefulRedisClusterConnection::sync, StatefulRedisClusterConnection::async), prefix);
+            store = new RedisStore(closer(client, resources),
+                    () -> link(() -> toEveryPrimary(client.connect()), timeout,
+                            StatefulRedisClusterConnection::sync, StatefulRedisClusterConnection::async),
+                    prefix);
         } else {
             RedisClient client = RedisClient.create(resources, uri);
             client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
@@ -101,6 +105,26 @@ public final class RedisStore implements AutoCloseable {
             LOGGER.log(Level.WARNING, "Redis unreachable at start-up (" + e.getMessage() + "); will retry");
         }
         return store;
+    }
+
+    /**
+     * Opens the connection to every primary now. Lettuce opens them on first use and rejects the first commands sent
+     * to a node while its connection is still opening: the first requests after start-up would be refused.
+     */
+    private static StatefulRedisClusterConnection<String, String> toEveryPrimary(
+            StatefulRedisClusterConnection<String, String> connection) {
+        try {
+            for (RedisClusterNode node : connection.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    var unused = connection.getConnection(node.getUri().getHost(), node.getUri().getPort(),
+                            ConnectionIntent.WRITE);
+                }
+            }
+            return connection;
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
+        }
     }
 
     /** Closes the client, then the resources it was given (whose threads are daemons: nothing to wait for). */
