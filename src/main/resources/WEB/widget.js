@@ -381,6 +381,7 @@
     placeholder: attr('data-placeholder', 'Write a message…'),
     open: 'Open chat',
     close: 'Close chat',
+    hide: 'Hide chat',
     restart: 'Start a new conversation',
     send: 'Send message',
     input: 'Your message',
@@ -1309,7 +1310,8 @@
     panel.hidden = false;
     rootEl.classList.add('cp-root--open');
     launcher.setAttribute('aria-expanded', 'true');
-    launcher.setAttribute('aria-label', TEXT.close);
+    // Not "Close chat": that is the header button's name, and two controls must not share one.
+    launcher.setAttribute('aria-label', TEXT.hide);
     remember(true);
     if (!opts.restore) {
       // Focus after the panel is rendered (it animates in).
