@@ -183,4 +183,52 @@ module.exports = function register(h, env) {
     }
     await context.close();
   }, { timeout: 30000 });
+
+  h.test('screen readers: a streamed answer is announced once, sentence by sentence, never re-read per chunk', async () => {
+    const { context, page } = await newPage();
+    const host = page.locator('chat-proxy-widget');
+    await host.locator('.cp-launcher').click();
+    await host.locator('.cp-panel').waitFor({ state: 'visible' });
+    await waitIdle(page);
+    // Records what a screen reader would be told: text added inside a live region that is not switched off.
+    await page.evaluate(() => {
+      const r = document.querySelector('chat-proxy-widget').shadowRoot;
+      window.__spoken = [];
+      window.__liveStreaming = [];
+      const liveOf = (n) => {
+        for (let e = n.nodeType === 1 ? n : n.parentElement; e; e = e.parentElement) {
+          const v = e.getAttribute('aria-live') || (e.getAttribute('role') === 'log' || e.getAttribute('role') === 'status' ? 'polite' : null);
+          if (v) return v;
+        }
+        return 'off';
+      };
+      new MutationObserver((records) => {
+        for (const rec of records) {
+          for (const n of rec.addedNodes) {
+            if (liveOf(n) === 'off' || !n.textContent.trim()) continue;
+            if (n.parentElement && n.parentElement.closest('.cp-msg--assistant:not(.cp-typing)')) window.__liveStreaming.push(n.textContent);
+            if (n.parentElement && n.parentElement.closest('.cp-announcer')) window.__spoken.push(n.textContent);
+          }
+        }
+      }).observe(r.querySelector('.cp-panel'), { subtree: true, childList: true });
+    });
+    const question = 'Tell me about ferns';
+    await host.locator('#cp-input').fill(question);
+    await host.locator('#cp-input').press('Enter');
+    await host.locator('.cp-msg--streaming').waitFor({ timeout: 10000 });
+    assert.equal(await host.locator('.cp-msg--streaming').getAttribute('aria-live'), 'off', 'the bubble being written is not live');
+    await waitIdle(page);
+    const { spoken, liveStreaming, answer } = await page.evaluate(() => ({
+      spoken: window.__spoken,
+      liveStreaming: window.__liveStreaming,
+      answer: [...document.querySelector('chat-proxy-widget').shadowRoot.querySelectorAll('.cp-msg--assistant .cp-bubble')].pop().innerText
+    }));
+    const norm = (t) => t.replace(/\s+/g, ' ').trim();
+    assert.deepEqual(liveStreaming, [], 'no re-render of the answer lands in a live region');
+    assert.equal(norm(spoken.join(' ')), norm(answer), 'the announcements add up to the answer, each part once');
+    // 6 chunks, 5 sentences: each announcement ends a sentence.
+    assert.ok(spoken.length >= 2 && spoken.length <= 5, 'announced in sentences: ' + JSON.stringify(spoken));
+    for (const s of spoken) assert.match(s, /[.!?]$/, 'ends a sentence: ' + JSON.stringify(s));
+    await context.close();
+  }, { timeout: 30000 });
 };

@@ -499,6 +499,12 @@
   statusEl.setAttribute('role', 'status');
   statusEl.setAttribute('aria-live', 'polite');
 
+  // A streamed answer is announced here, one finished sentence at a time, each as an addition; the bubble being
+  // written is taken out of the log's live region (aria-live="off") so its re-renders are not read out again.
+  var announcer = el('div', 'cp-sr-only cp-announcer');
+  announcer.setAttribute('aria-live', 'polite');
+  announcer.setAttribute('aria-relevant', 'additions');
+
   var form = el('form', 'cp-composer');
   form.noValidate = true;
   var label = el('label', 'cp-sr-only', TEXT.input);
@@ -525,6 +531,7 @@
   panel.appendChild(header);
   panel.appendChild(log);
   panel.appendChild(statusEl);
+  panel.appendChild(announcer);
   panel.appendChild(form);
   rootEl.appendChild(panel);
   rootEl.appendChild(launcher);
@@ -938,7 +945,28 @@
     this.finish = null;
     this.error = null;
     this.renderTimer = null;
+    this.announced = 0;  // characters of the rendered answer already given to the announcer
   }
+
+  var SENTENCE_END = /[.!?…。！？](?=\s)|\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)/g;
+
+  /** Gives the announcer the answer's finished sentences not given yet (all the rest when `all`). */
+  Exchange.prototype.announce = function (all) {
+    if (!this.node) return;
+    var b = bubbleOf(this.node);
+    var text = typeof b.innerText === 'string' ? b.innerText : b.textContent;
+    var end = text.length;
+    if (!all) {
+      end = -1;
+      var m;
+      SENTENCE_END.lastIndex = this.announced;
+      while ((m = SENTENCE_END.exec(text)) !== null) end = m.index + m[0].length;
+    }
+    if (end <= this.announced) return;
+    var piece = text.slice(this.announced, end).replace(/\s+/g, ' ').trim();
+    this.announced = end;
+    if (piece) announcer.appendChild(el('p', null, piece));
+  };
 
   Exchange.prototype.bubble = function () {
     if (!this.node) {
@@ -946,6 +974,7 @@
       this.typing = null;
       this.node = addMessage('assistant', '');
       this.node.classList.add('cp-msg--streaming');
+      this.node.setAttribute('aria-live', 'off');
       setSubtitle('');
     }
     return this.node;
@@ -958,6 +987,7 @@
     var stick = nearBottom();
     setBubbleText(bubbleOf(this.bubble()), 'assistant', this.answer);
     scrollDown(stick);
+    this.announce(false);
   };
 
   Exchange.prototype.scheduleRender = function () {
@@ -1113,6 +1143,8 @@
     if (x.answer) x.render();
     var node = x.node;
     if (node) {
+      // It stays out of the log's live region: the announcer has read it, and a last re-render must not repeat it.
+      x.announce(true);
       node.classList.remove('cp-msg--streaming');
       var meta = node.querySelector('.cp-meta');
       if (meta) remove(meta);
@@ -1144,6 +1176,9 @@
     if (bubbleOf(node).textContent) {
       x.node = node;
       node.classList.add('cp-msg--streaming');
+      node.setAttribute('aria-live', 'off');
+      // What the history showed was read with the log; only what follows is news.
+      x.announced = (bubbleOf(node).innerText || bubbleOf(node).textContent).length;
     } else {
       // Nothing of it arrived yet: the typing dots stand in for it until the first chunk.
       remove(node);
@@ -1212,6 +1247,7 @@
     autoGrow();
     var gen = state.generation;
     var userNode = addMessage('user', text);
+    while (announcer.firstChild) announcer.removeChild(announcer.firstChild);
     var typing = addTyping();
     var x = new Exchange(typing, gen);
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
