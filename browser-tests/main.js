@@ -77,6 +77,7 @@ async function main() {
   } else {
     require('./tests/widget')(h, env);
     require('./tests/a11y')(h, env);
+    require('./tests/embed')(h, env);
     require('./tests/n8n-chat')(h, env);
   }
   const result = await h.run();

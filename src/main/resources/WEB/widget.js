@@ -406,6 +406,7 @@
     unavailable: 'The assistant is unavailable right now. Please try again in a moment.'
   };
   var STORE_OPEN = 'chat-proxy-widget:open';
+  var STORE_SESSION = 'chat-proxy-widget:session:' + proxyUrl;
   var MAX_RESUME_ATTEMPTS = 5;
   var OK_STATUS = /^(complete|completed|done|ok|stop)$/i;
 
@@ -733,17 +734,58 @@
 
   // ----- session -----
 
+  /*
+   * What this page knows of the session cookie (HttpOnly, so not readable): its lifetime and the latest time it
+   * can still be valid. The proxy renews a session on use to at most "now + lifetime", so the last successful
+   * request + lifetime bounds it from above. Without a record, or past that bound, there is no session to
+   * validate: the widget creates one straight away instead of drawing a 401 (a red line in the host page's
+   * console). undefined: storage is blocked, validate as before.
+   */
+  function sessionRecord() {
+    try {
+      var r = JSON.parse(window.localStorage.getItem(STORE_SESSION) || 'null');
+      return r && typeof r.until === 'number' && typeof r.ttl === 'number' ? r : null;
+    } catch (e) {
+      return undefined;
+    }
+  }
+
+  function writeSessionRecord(r) {
+    try {
+      if (r) window.localStorage.setItem(STORE_SESSION, JSON.stringify(r));
+      else window.localStorage.removeItem(STORE_SESSION);
+    } catch (e) { /* storage may be blocked */ }
+  }
+
+  /** After a request the session passed: it may have been renewed to now + lifetime. */
+  function sessionUsed() {
+    var r = sessionRecord();
+    if (r) writeSessionRecord({ ttl: r.ttl, until: Math.max(r.until, Date.now() + r.ttl) });
+  }
+
+  var CLOCK_MARGIN_MS = 120000;
+
   function createSession() {
     state.sessionId = null;
+    writeSessionRecord(null);
     return api('POST', '/session/create', { origin_domain: location.hostname, page_url: location.href })
-      .then(function (s) { state.sessionId = s.session_id; return s; });
+      .then(function (s) {
+        state.sessionId = s.session_id;
+        var ttl = Date.parse(s.expires_at) - Date.now();
+        if (ttl > 0) writeSessionRecord({ ttl: ttl + CLOCK_MARGIN_MS, until: Date.now() + ttl + CLOCK_MARGIN_MS });
+        return s;
+      });
   }
 
   /** Resolves to true when an existing session was found, false when a new one was created. */
   function ensureSession() {
     if (state.sessionId) return Promise.resolve(true);
+    var known = sessionRecord();
+    if (known === null || (known && known.until < Date.now())) {
+      return createSession().then(function () { return false; });
+    }
     return api('GET', '/session/validate').then(function (v) {
-      if (v && v.valid && v.session_id) { state.sessionId = v.session_id; return true; }
+      if (v && v.valid && v.session_id) { state.sessionId = v.session_id; sessionUsed(); return true; }
       return createSession().then(function () { return false; });
     }, function (e) {
       // 401: no (valid) session yet. A network-level failure may be a CORS refusal of this origin, which only
@@ -755,6 +797,7 @@
 
   function loadHistory() {
     return api('GET', '/chat/history/' + encodeURIComponent(state.sessionId)).then(function (h) {
+      sessionUsed();
       clearLog();
       var msgs = (h && h.messages) || [];
       var follow = null;
@@ -925,6 +968,7 @@
     }).then(function (res) {
       var sse = /text\/event-stream/i.test(res.headers.get('content-type') || '');
       if (!res.ok || !sse || !res.body) return toError(res).then(function (e) { throw e; });
+      sessionUsed();
       return res;
     });
   }

@@ -1,0 +1,70 @@
+'use strict';
+// What a site owner sees of the widget on their own page: the console stays clean, busy proxies are waited for.
+
+const assert = require('node:assert/strict');
+
+function waitIdle(page) {
+  return page.waitForFunction(() => {
+    const host = document.querySelector('chat-proxy-widget');
+    const r = host && host.shadowRoot;
+    const log = r && r.querySelector('.cp-log');
+    return log && !log.hasAttribute('aria-busy') && !r.querySelector('.cp-typing') && !r.querySelector('.cp-msg--streaming');
+  }, null, { timeout: 20000, polling: 50 });
+}
+
+module.exports = function register(h, env) {
+  /** A page that records its console errors and the proxy API calls it makes. */
+  async function watchedPage(context) {
+    const page = await context.newPage();
+    const seen = { errors: [], api: [] };
+    page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
+    page.on('pageerror', (e) => seen.errors.push(e.message));
+    page.on('request', (r) => { if (r.url().includes('/api/v1/')) seen.api.push(r.method() + ' ' + new URL(r.url()).pathname); });
+    return { page, seen };
+  }
+
+  async function open(page) {
+    const host = page.locator('chat-proxy-widget');
+    await host.locator('.cp-launcher').click();
+    await host.locator('.cp-panel').waitFor({ state: 'visible' });
+    await waitIdle(page);
+    return host;
+  }
+
+  h.test('no console error on the host page: a first visit creates its session without a 401 from validate', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, seen } = await watchedPage(context);
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    assert.deepEqual(seen.api, ['POST /api/v1/session/create'], 'no validate before a session exists');
+    await host.locator('#cp-input').fill('Hello, is anyone there?');
+    await host.locator('#cp-input').press('Enter');
+    await waitIdle(page);
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 1);
+
+    // A reload within the session's lifetime validates it and shows the conversation again.
+    seen.api.length = 0;
+    await page.reload();
+    await waitIdle(page); // it was left open: restored on load
+    assert.equal(seen.api[0], 'GET /api/v1/session/validate');
+    assert.ok(!seen.api.includes('POST /api/v1/session/create'), 'the session is kept: ' + seen.api.join(', '));
+    assert.equal(await host.locator('.cp-msg--user').count(), 1);
+
+    // Past the latest time the session can live, the widget does not ask: it starts a new one.
+    await page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i);
+        if (!k.startsWith('chat-proxy-widget:session:')) continue;
+        const r = JSON.parse(localStorage.getItem(k));
+        localStorage.setItem(k, JSON.stringify({ ttl: r.ttl, until: Date.now() - 1000 }));
+      }
+    });
+    seen.api.length = 0;
+    await page.reload();
+    await waitIdle(page);
+    assert.deepEqual(seen.api, ['POST /api/v1/session/create'], 'an expired session is not validated');
+    assert.equal(await host.locator('.cp-msg--user').count(), 0);
+    assert.deepEqual(seen.errors, [], 'the host page\'s console has no errors');
+    await context.close();
+  }, { timeout: 40000 });
+};
