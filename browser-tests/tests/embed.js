@@ -67,4 +67,76 @@ module.exports = function register(h, env) {
     assert.deepEqual(seen.errors, [], 'the host page\'s console has no errors');
     await context.close();
   }, { timeout: 40000 });
+
+  /** Answers the first `times` requests to `path` with 503 (code, Retry-After: 1) as the proxy's admission would. */
+  async function refuseBusy(page, path, times, code) {
+    const refused = [];
+    await page.route((url) => url.pathname === path, async (route) => {
+      if (refused.length >= times) return route.continue();
+      refused.push(Date.now());
+      const origin = await route.request().headerValue('origin');
+      await route.fulfill({
+        status: 503,
+        headers: {
+          'content-type': 'application/json', 'retry-after': '1', 'access-control-allow-origin': origin,
+          'access-control-allow-credentials': 'true', 'access-control-expose-headers': 'RateLimit, RateLimit-Policy, Retry-After, X-Request-Id'
+        },
+        body: JSON.stringify({ error: { code, message: 'Too many requests are in progress: please retry' } })
+      });
+    });
+    return refused;
+  }
+
+  const subtitleOf = (page) => page.evaluate(() => document.querySelector('chat-proxy-widget').shadowRoot.querySelector('.cp-subtitle').textContent);
+
+  h.test('503 with Retry-After on session create: the widget says it is busy, waits and tries again (3 tries at most)', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page } = await watchedPage(context);
+    const refused = await refuseBusy(page, '/api/v1/session/create', 2, 'server_busy');
+    await page.goto(env.pageUrl);
+    const host = page.locator('chat-proxy-widget');
+    await host.locator('.cp-launcher').click();
+    await page.waitForFunction(() => /busy/i.test(document.querySelector('chat-proxy-widget').shadowRoot.querySelector('.cp-subtitle').textContent));
+    assert.match(await subtitleOf(page), /^The chat is busy\. Trying again in \d s…$/);
+    await waitIdle(page);
+    assert.equal(refused.length, 2);
+    assert.ok(refused[1] - refused[0] >= 950, 'waited for Retry-After: ' + (refused[1] - refused[0]) + ' ms');
+    assert.equal(await host.locator('.cp-note--error').count(), 0, 'no error: the third try got a session');
+    assert.equal(await subtitleOf(page), 'Usually answers in a few seconds');
+    await host.locator('#cp-input').fill('Do you have olive trees?');
+    await host.locator('#cp-input').press('Enter');
+    await waitIdle(page);
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 1);
+    await context.close();
+  }, { timeout: 30000 });
+
+  h.test('503 server_busy on sending: tried 3 times with waits, then the message is marked not sent with an error', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page } = await watchedPage(context);
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    const refused = await refuseBusy(page, '/api/v1/chat/stream', 10, 'server_busy');
+    await host.locator('#cp-input').fill('Are you open on Sundays?');
+    await host.locator('#cp-input').press('Enter');
+    await host.locator('.cp-note--error').waitFor({ timeout: 15000 });
+    await waitIdle(page);
+    assert.equal(refused.length, 3, 'three tries in all');
+    assert.ok(refused[2] - refused[0] >= 1900, 'with waits between them: ' + (refused[2] - refused[0]) + ' ms');
+    assert.equal(await host.locator('.cp-note--error').textContent(), 'The assistant is unavailable right now. Please try again in a moment.');
+    assert.equal(await host.locator('.cp-msg--user .cp-meta').textContent(), 'Not sent');
+    await context.close();
+  }, { timeout: 30000 });
+
+  h.test('503 that is not a refusal before storing (upstream_unavailable) is not sent again', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page } = await watchedPage(context);
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    const refused = await refuseBusy(page, '/api/v1/chat/stream', 10, 'upstream_unavailable');
+    await host.locator('#cp-input').fill('Are you open on Mondays?');
+    await host.locator('#cp-input').press('Enter');
+    await host.locator('.cp-note--error').waitFor({ timeout: 15000 });
+    assert.equal(refused.length, 1);
+    await context.close();
+  }, { timeout: 30000 });
 };

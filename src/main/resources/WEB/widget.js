@@ -114,6 +114,16 @@
     return Math.round(base * (0.8 + 0.4 * r));
   }
 
+  /**
+   * Wait before trying again a request the proxy refused with 503 and Retry-After: what it asked for, at most 10 s,
+   * plus up to 30 % jitter so that visitors refused together do not come back together.
+   */
+  function busyRetryDelay(retryAfterSeconds, random) {
+    var base = Math.min(10, Math.max(1, retryAfterSeconds)) * 1000;
+    var r = random === undefined ? Math.random() : random;
+    return Math.round(base * (1 + 0.3 * r));
+  }
+
   /** An absolute http(s) URL, normalised, or null for anything else (javascript:, data:, relative...). */
   function safeHref(raw) {
     if (typeof raw !== 'string') return null;
@@ -330,6 +340,7 @@
     parseRateLimit: parseRateLimit,
     parseRetryAfter: parseRetryAfter,
     backoffDelay: backoffDelay,
+    busyRetryDelay: busyRetryDelay,
     safeHref: safeHref,
     renderMarkdown: renderMarkdown
   };
@@ -403,11 +414,15 @@
     restarted: 'New conversation started.',
     canSendAgain: 'You can send messages again.',
     retry: 'Try again',
-    unavailable: 'The assistant is unavailable right now. Please try again in a moment.'
+    unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
+    busy: 'The chat is busy. Trying again in {s} s…'
   };
   var STORE_OPEN = 'chat-proxy-widget:open';
   var STORE_SESSION = 'chat-proxy-widget:session:' + proxyUrl;
   var MAX_RESUME_ATTEMPTS = 5;
+  var BUSY_TRIES = 3;
+  // A refused chat message may be sent again only when the proxy refused it before storing or forwarding it.
+  var BUSY_CODES = ['server_busy', 'server_draining'];
   var OK_STATUS = /^(complete|completed|done|ok|stop)$/i;
 
   // ----- DOM construction (elements and text nodes only) -----
@@ -695,6 +710,53 @@
     });
   }
 
+  function sleep(ms, signal) {
+    return new Promise(function (resolve, reject) {
+      var t = setTimeout(resolve, ms);
+      if (signal) {
+        signal.addEventListener('abort', function () {
+          clearTimeout(t);
+          var e = new Error('aborted');
+          e.name = 'AbortError';
+          reject(e);
+        });
+      }
+    });
+  }
+
+  /**
+   * doFetch, tried again (at most BUSY_TRIES in all) while the proxy answers 503 with Retry-After, showing that it
+   * waits. `codes`: only these error codes are tried again (any when absent).
+   */
+  function fetchRetryingBusy(path, init, codes) {
+    var attempt = 1;
+    var before = null;
+    function go() {
+      return doFetch(path, init).then(function (res) {
+        if (res.status !== 503 || attempt >= BUSY_TRIES) return res;
+        var after = parseRetryAfter(res.headers.get('Retry-After'));
+        if (after === null) return res;
+        return res.clone().json().then(null, function () { return null; }).then(function (body) {
+          var code = body && body.error && body.error.code;
+          if (codes && codes.indexOf(code) < 0) return res;
+          var delay = busyRetryDelay(after);
+          attempt++;
+          if (before === null) before = subtitleEl.textContent;
+          var text = TEXT.busy.replace('{s}', String(Math.ceil(delay / 1000)));
+          setSubtitle(text);
+          setStatus(text);
+          return sleep(delay, init.signal).then(go);
+        });
+      });
+    }
+    function restore() {
+      if (before === null) return;
+      setStatus('');
+      setSubtitle(before === TEXT.subtitle ? '' : before);
+    }
+    return go().then(function (res) { restore(); return res; }, function (e) { restore(); throw e; });
+  }
+
   function toError(res) {
     return res.text().catch(function () { return ''; }).then(function (text) {
       var body = null;
@@ -712,7 +774,8 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return doFetch(path, init).then(function (res) {
+    var send = method === 'DELETE' ? doFetch(path, init) : fetchRetryingBusy(path, init);
+    return send.then(function (res) {
       if (!res.ok) return toError(res).then(function (e) { throw e; });
       return res.status === 204 ? null : res.json();
     });
@@ -960,12 +1023,12 @@
   // ----- sending and streaming -----
 
   function openStream(text, signal) {
-    return doFetch('/chat/stream', {
+    return fetchRetryingBusy('/chat/stream', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
       body: JSON.stringify({ message: text, page_url: location.href }),
       signal: signal
-    }).then(function (res) {
+    }, BUSY_CODES).then(function (res) {
       var sse = /text\/event-stream/i.test(res.headers.get('content-type') || '');
       if (!res.ok || !sse || !res.body) return toError(res).then(function (e) { throw e; });
       sessionUsed();
