@@ -139,4 +139,32 @@ module.exports = function register(h, env) {
     assert.equal(refused.length, 1);
     await context.close();
   }, { timeout: 30000 });
+
+  h.test('chat-loader.js: the host page\'s load event does not wait for a slow widget.js (3 s), and the widget then works', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, seen } = await watchedPage(context);
+    let widgetRequested = 0;
+    await page.route((url) => url.pathname.endsWith('/widget.js'), async (route) => {
+      widgetRequested = Date.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      await route.continue();
+    });
+    const started = Date.now();
+    await page.goto(env.pageUrl + 'loader.html', { waitUntil: 'load' });
+    const loadedAfter = Date.now() - started;
+    assert.ok(loadedAfter < 2500, 'the load event came after ' + loadedAfter + ' ms');
+    const host = page.locator('chat-proxy-widget');
+    await host.locator('.cp-launcher').waitFor({ state: 'visible', timeout: 15000 });
+    assert.ok(widgetRequested > 0, 'widget.js was requested');
+    assert.ok(widgetRequested - started >= loadedAfter - 50, 'widget.js is requested after the load event');
+    assert.equal(await host.locator('.cp-panel').getAttribute('aria-label'), 'Greenleaf Assistant', 'the loader tag\'s data-* attributes apply');
+    await open(page);
+    await host.locator('#cp-input').fill('Loaded late, still answering?');
+    await host.locator('#cp-input').press('Enter');
+    await waitIdle(page);
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 1);
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'strict CSP with Trusted Types: no violation');
+    assert.deepEqual(seen.errors, []);
+    await context.close();
+  }, { timeout: 40000 });
 };

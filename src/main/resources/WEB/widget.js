@@ -1,6 +1,7 @@
 /*!
  * chat-proxy widget. Dependency-free; embed with
  *   <script src="https://proxy.example/widget.js" data-proxy-url="https://proxy.example" defer></script>
+ * or through chat-loader.js (the same attributes), which loads this file after the host page's load event.
  * Optional attributes: data-title, data-subtitle, data-greeting, data-placeholder, data-css-url, data-open="true".
  * Server text is only ever put into the page through DOM text nodes (a small Markdown subset is built from
  * elements): no HTML from the server is parsed, so it also runs under Trusted Types.
@@ -356,9 +357,11 @@
 
   if (window.ChatProxyWidget && window.ChatProxyWidget.version) return; // included twice: keep the first
 
+  // Imported by chat-loader.js (as a module: no currentScript), the settings are on the loader's tag.
   var script = document.currentScript
     || document.querySelector('script[data-proxy-url][src*="widget.js"]')
-    || document.querySelector('script[src*="widget.js"]');
+    || document.querySelector('script[src*="widget.js"]')
+    || document.querySelector('script[src*="chat-loader.js"]');
   if (!script) return;
 
   function attr(name, fallback) {
