@@ -2,6 +2,7 @@
 // What a site owner sees of the widget on their own page: the console stays clean, busy proxies are waited for.
 
 const assert = require('node:assert/strict');
+const path = require('node:path');
 
 function waitIdle(page) {
   return page.waitForFunction(() => {
@@ -13,6 +14,7 @@ function waitIdle(page) {
 }
 
 module.exports = function register(h, env) {
+  const shot = (page, name) => page.screenshot({ path: path.join(env.shots, name + '.png'), animations: 'disabled' });
   /** A page that records its console errors and the proxy API calls it makes. */
   async function watchedPage(context) {
     const page = await context.newPage();
@@ -167,4 +169,52 @@ module.exports = function register(h, env) {
     assert.deepEqual(seen.errors, []);
     await context.close();
   }, { timeout: 40000 });
+
+  const fontSizeOf = (page, selector) => page.evaluate((s) => parseFloat(getComputedStyle(
+    document.querySelector('chat-proxy-widget').shadowRoot.querySelector(s)).fontSize), selector);
+
+  h.test('text zoom: with a 32 px default font the widget\'s text doubles; the page\'s html font-size does not shrink it', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    assert.equal(await fontSizeOf(page, '.cp-root'), 15);
+    assert.equal(Math.round(await fontSizeOf(page, '.cp-title')), 16);
+    await page.addStyleTag({ content: 'html { font-size: 62.5%; }' });
+    assert.equal(await fontSizeOf(page, '.cp-root'), 15, 'a page that sets html { font-size: 62.5% } changes nothing');
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+    await page.waitForFunction(() => parseFloat(getComputedStyle(document.querySelector('chat-proxy-widget').shadowRoot
+      .querySelector('.cp-root')).fontSize) === 30);
+    assert.equal(Math.round(await fontSizeOf(page, '.cp-title')), 32);
+    assert.ok(await fontSizeOf(page, '.cp-subtitle') >= 24.9, 'the subtitle grows too');
+    assert.ok((await host.locator('.cp-panel').boundingBox()).width > 500, 'the panel widens with its text');
+    await context.close();
+  }, { timeout: 30000 });
+
+  h.test('phone (375x667, touch): 16 px input (no iOS zoom) and the panel stays above a simulated on-screen keyboard', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 375, height: 667 }, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    // The visual viewport as a phone reports it while its keyboard is up (Chromium's headless shell has no keyboard).
+    await page.evaluate(() => {
+      window.__keyboard = (shown) => {
+        if (shown) Object.defineProperty(visualViewport, 'height', { value: 667 - 300, configurable: true });
+        else delete visualViewport.height;
+        visualViewport.dispatchEvent(new Event('resize'));
+      };
+    });
+    assert.ok(await fontSizeOf(page, '#cp-input') >= 16, 'input font ' + await fontSizeOf(page, '#cp-input'));
+    assert.equal(Math.round((await host.locator('.cp-panel').boundingBox()).height), 667);
+    await page.evaluate(() => window.__keyboard(true));
+    const panel = await host.locator('.cp-panel').boundingBox();
+    const input = await host.locator('#cp-input').boundingBox();
+    assert.ok(panel.y >= 0 && panel.y + panel.height <= 367.5, 'panel within the visible 367 px: ' + JSON.stringify(panel));
+    assert.ok(input.y + input.height <= 367.5, 'input above the keyboard: ' + JSON.stringify(input));
+    await page.evaluate(() => window.__keyboard(false));
+    assert.equal(Math.round((await host.locator('.cp-panel').boundingBox()).height), 667);
+    await shot(page, '32-phone');
+    await context.close();
+  }, { timeout: 30000 });
 };

@@ -1465,7 +1465,26 @@
       setTimeout(function () { if (isOpen() && shadow.activeElement !== input) input.focus(); }, 30);
     }
     if (!state.ready && !state.refused) connect();
+    fitViewport();
     scrollDown(true);
+  }
+
+  /*
+   * Phones: the full-screen panel follows the visual viewport, which the on-screen keyboard shrinks (the layout
+   * viewport does not), so the input stays above the keyboard. CSSOM writes pass a strict style-src CSP.
+   */
+  var SMALL_SCREEN = '(max-width: 480px)';
+  function fitViewport() {
+    var vv = window.visualViewport;
+    var fit = vv && isOpen() && window.matchMedia && window.matchMedia(SMALL_SCREEN).matches;
+    panel.style.top = fit ? vv.offsetTop + 'px' : '';
+    panel.style.bottom = fit ? 'auto' : '';
+    panel.style.height = fit ? vv.height + 'px' : '';
+    if (fit) scrollDown(false);
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', fitViewport);
+    window.visualViewport.addEventListener('scroll', fitViewport);
   }
 
   function close(opts) {
@@ -1476,6 +1495,7 @@
     launcher.setAttribute('aria-expanded', 'false');
     launcher.setAttribute('aria-label', TEXT.open);
     remember(false);
+    fitViewport();
     if (opts.focus !== false) launcher.focus();
   }
 
