@@ -76,6 +76,8 @@ async function main() {
     h.test('browser test environment starts (fake n8n, chat-proxy, pages, chromium)', () => { throw setupError; });
   } else {
     require('./tests/widget')(h, env);
+    require('./tests/a11y')(h, env);
+    require('./tests/embed')(h, env);
     require('./tests/n8n-chat')(h, env);
   }
   const result = await h.run();

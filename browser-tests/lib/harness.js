@@ -8,7 +8,11 @@ function createHarness() {
   const tests = [];
   return {
     Skip,
-    test(name, fn, opts = {}) { tests.push({ name, fn, timeout: opts.timeout || 30000 }); },
+    test(name, fn, opts = {}) {
+      // BROWSER_TESTS_ONLY=<regex>: run only the tests whose name matches (while working on one piece).
+      if (process.env.BROWSER_TESTS_ONLY && !new RegExp(process.env.BROWSER_TESTS_ONLY).test(name)) return;
+      tests.push({ name, fn, timeout: opts.timeout || 30000 });
+    },
     async run(log = console.log) {
       let passed = 0;
       let failed = 0;

@@ -43,9 +43,12 @@ function createCustomerSite(o) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = url.pathname === '/' ? '/index.html' : url.pathname;
-    if (file === '/index.html' || file === '/other.html') {
+    if (file === '/index.html' || file === '/other.html' || file === '/loader.html') {
+      // /loader.html embeds the widget through chat-loader.js (async), as the README's snippet does.
+      const src = file === '/loader.html' ? o.widgetSrc.replace(/widget\.js$/, 'chat-loader.js') : o.widgetSrc;
       const html = fs.readFileSync(path.join(FIXTURES, 'customer.html'), 'utf8')
-        .replaceAll('{{WIDGET_SRC}}', o.widgetSrc)
+        .replace('defer></script>', file === '/loader.html' ? 'async></script>' : 'defer></script>')
+        .replaceAll('{{WIDGET_SRC}}', src)
         .replaceAll('{{PROXY_URL}}', o.proxyUrl)
         .replaceAll('{{PAGE}}', file.slice(1));
       res.writeHead(200, { 'content-type': TYPES['.html'], 'content-security-policy': csp, 'cache-control': 'no-store' });
@@ -91,7 +94,7 @@ function createCustomerSite(o) {
 function createWidgetCdn() {
   const server = http.createServer((req, res) => {
     const name = new URL(req.url, 'http://x').pathname;
-    if (name !== '/widget.js' && name !== '/widget.css') {
+    if (name !== '/widget.js' && name !== '/widget.css' && name !== '/chat-loader.js') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;

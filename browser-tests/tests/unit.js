@@ -89,6 +89,12 @@ module.exports = function register(h) {
     assert.equal(w.backoffDelay(0, 0.5), 500);
     assert.equal(w.backoffDelay(3, 0.5), 4000);
     assert.equal(w.backoffDelay(10, 0.5), 8000);
+    // Busy (503 + Retry-After): what the proxy asked, at least 1 s, at most 10 s, plus up to 30 % jitter.
+    assert.equal(w.busyRetryDelay(2, 0), 2000);
+    assert.equal(w.busyRetryDelay(2, 1), 2600);
+    assert.equal(w.busyRetryDelay(0, 0), 1000);
+    assert.equal(w.busyRetryDelay(120, 0), 10000);
+    assert.equal(w.busyRetryDelay(120, 1), 13000);
     assert.ok(w.backoffDelay(1, 0) >= 800 && w.backoffDelay(1, 1) <= 1200);
   });
 

@@ -484,7 +484,7 @@ module.exports = function register(h, env) {
 
   h.test('widget.js and widget.css are served by the proxy with the headers an embed needs', async () => {
     if (!env.proxyHasWidget) throw new h.Skip('the proxy does not serve /widget.js yet');
-    for (const [file, type] of [['widget.js', /^text\/javascript/], ['widget.css', /^text\/css/]]) {
+    for (const [file, type] of [['widget.js', /^text\/javascript/], ['widget.css', /^text\/css/], ['chat-loader.js', /^text\/javascript/]]) {
       const r = await env.proxy.get(env.proxy.url + '/' + file);
       assert.equal(r.status, 200, file);
       assert.match(r.headers['content-type'] || '', type, file + ' content-type');

@@ -1,6 +1,7 @@
 /*!
  * chat-proxy widget. Dependency-free; embed with
  *   <script src="https://proxy.example/widget.js" data-proxy-url="https://proxy.example" defer></script>
+ * or through chat-loader.js (the same attributes), which loads this file after the host page's load event.
  * Optional attributes: data-title, data-subtitle, data-greeting, data-placeholder, data-css-url, data-open="true".
  * Server text is only ever put into the page through DOM text nodes (a small Markdown subset is built from
  * elements): no HTML from the server is parsed, so it also runs under Trusted Types.
@@ -112,6 +113,16 @@
     var base = Math.min(8000, 500 * Math.pow(2, attempt));
     var r = random === undefined ? Math.random() : random;
     return Math.round(base * (0.8 + 0.4 * r));
+  }
+
+  /**
+   * Wait before trying again a request the proxy refused with 503 and Retry-After: what it asked for, at most 10 s,
+   * plus up to 30 % jitter so that visitors refused together do not come back together.
+   */
+  function busyRetryDelay(retryAfterSeconds, random) {
+    var base = Math.min(10, Math.max(1, retryAfterSeconds)) * 1000;
+    var r = random === undefined ? Math.random() : random;
+    return Math.round(base * (1 + 0.3 * r));
   }
 
   /** An absolute http(s) URL, normalised, or null for anything else (javascript:, data:, relative...). */
@@ -330,6 +341,7 @@
     parseRateLimit: parseRateLimit,
     parseRetryAfter: parseRetryAfter,
     backoffDelay: backoffDelay,
+    busyRetryDelay: busyRetryDelay,
     safeHref: safeHref,
     renderMarkdown: renderMarkdown
   };
@@ -345,9 +357,11 @@
 
   if (window.ChatProxyWidget && window.ChatProxyWidget.version) return; // included twice: keep the first
 
+  // Imported by chat-loader.js (as a module: no currentScript), the settings are on the loader's tag.
   var script = document.currentScript
     || document.querySelector('script[data-proxy-url][src*="widget.js"]')
-    || document.querySelector('script[src*="widget.js"]');
+    || document.querySelector('script[src*="widget.js"]')
+    || document.querySelector('script[src*="chat-loader.js"]');
   if (!script) return;
 
   function attr(name, fallback) {
@@ -381,6 +395,7 @@
     placeholder: attr('data-placeholder', 'Write a message…'),
     open: 'Open chat',
     close: 'Close chat',
+    hide: 'Hide chat',
     restart: 'Start a new conversation',
     send: 'Send message',
     input: 'Your message',
@@ -402,10 +417,15 @@
     restarted: 'New conversation started.',
     canSendAgain: 'You can send messages again.',
     retry: 'Try again',
-    unavailable: 'The assistant is unavailable right now. Please try again in a moment.'
+    unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
+    busy: 'The chat is busy. Trying again in {s} s…'
   };
   var STORE_OPEN = 'chat-proxy-widget:open';
+  var STORE_SESSION = 'chat-proxy-widget:session:' + proxyUrl;
   var MAX_RESUME_ATTEMPTS = 5;
+  var BUSY_TRIES = 3;
+  // A refused chat message may be sent again only when the proxy refused it before storing or forwarding it.
+  var BUSY_CODES = ['server_busy', 'server_draining'];
   var OK_STATUS = /^(complete|completed|done|ok|stop)$/i;
 
   // ----- DOM construction (elements and text nodes only) -----
@@ -498,6 +518,12 @@
   statusEl.setAttribute('role', 'status');
   statusEl.setAttribute('aria-live', 'polite');
 
+  // A streamed answer is announced here, one finished sentence at a time, each as an addition; the bubble being
+  // written is taken out of the log's live region (aria-live="off") so its re-renders are not read out again.
+  var announcer = el('div', 'cp-sr-only cp-announcer');
+  announcer.setAttribute('aria-live', 'polite');
+  announcer.setAttribute('aria-relevant', 'additions');
+
   var form = el('form', 'cp-composer');
   form.noValidate = true;
   var label = el('label', 'cp-sr-only', TEXT.input);
@@ -524,6 +550,7 @@
   panel.appendChild(header);
   panel.appendChild(log);
   panel.appendChild(statusEl);
+  panel.appendChild(announcer);
   panel.appendChild(form);
   rootEl.appendChild(panel);
   rootEl.appendChild(launcher);
@@ -686,6 +713,53 @@
     });
   }
 
+  function sleep(ms, signal) {
+    return new Promise(function (resolve, reject) {
+      var t = setTimeout(resolve, ms);
+      if (signal) {
+        signal.addEventListener('abort', function () {
+          clearTimeout(t);
+          var e = new Error('aborted');
+          e.name = 'AbortError';
+          reject(e);
+        });
+      }
+    });
+  }
+
+  /**
+   * doFetch, tried again (at most BUSY_TRIES in all) while the proxy answers 503 with Retry-After, showing that it
+   * waits. `codes`: only these error codes are tried again (any when absent).
+   */
+  function fetchRetryingBusy(path, init, codes) {
+    var attempt = 1;
+    var before = null;
+    function go() {
+      return doFetch(path, init).then(function (res) {
+        if (res.status !== 503 || attempt >= BUSY_TRIES) return res;
+        var after = parseRetryAfter(res.headers.get('Retry-After'));
+        if (after === null) return res;
+        return res.clone().json().then(null, function () { return null; }).then(function (body) {
+          var code = body && body.error && body.error.code;
+          if (codes && codes.indexOf(code) < 0) return res;
+          var delay = busyRetryDelay(after);
+          attempt++;
+          if (before === null) before = subtitleEl.textContent;
+          var text = TEXT.busy.replace('{s}', String(Math.ceil(delay / 1000)));
+          setSubtitle(text);
+          setStatus(text);
+          return sleep(delay, init.signal).then(go);
+        });
+      });
+    }
+    function restore() {
+      if (before === null) return;
+      setStatus('');
+      setSubtitle(before === TEXT.subtitle ? '' : before);
+    }
+    return go().then(function (res) { restore(); return res; }, function (e) { restore(); throw e; });
+  }
+
   function toError(res) {
     return res.text().catch(function () { return ''; }).then(function (text) {
       var body = null;
@@ -703,7 +777,8 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return doFetch(path, init).then(function (res) {
+    var send = method === 'DELETE' ? doFetch(path, init) : fetchRetryingBusy(path, init);
+    return send.then(function (res) {
       if (!res.ok) return toError(res).then(function (e) { throw e; });
       return res.status === 204 ? null : res.json();
     });
@@ -725,17 +800,58 @@
 
   // ----- session -----
 
+  /*
+   * What this page knows of the session cookie (HttpOnly, so not readable): its lifetime and the latest time it
+   * can still be valid. The proxy renews a session on use to at most "now + lifetime", so the last successful
+   * request + lifetime bounds it from above. Without a record, or past that bound, there is no session to
+   * validate: the widget creates one straight away instead of drawing a 401 (a red line in the host page's
+   * console). undefined: storage is blocked, validate as before.
+   */
+  function sessionRecord() {
+    try {
+      var r = JSON.parse(window.localStorage.getItem(STORE_SESSION) || 'null');
+      return r && typeof r.until === 'number' && typeof r.ttl === 'number' ? r : null;
+    } catch (e) {
+      return undefined;
+    }
+  }
+
+  function writeSessionRecord(r) {
+    try {
+      if (r) window.localStorage.setItem(STORE_SESSION, JSON.stringify(r));
+      else window.localStorage.removeItem(STORE_SESSION);
+    } catch (e) { /* storage may be blocked */ }
+  }
+
+  /** After a request the session passed: it may have been renewed to now + lifetime. */
+  function sessionUsed() {
+    var r = sessionRecord();
+    if (r) writeSessionRecord({ ttl: r.ttl, until: Math.max(r.until, Date.now() + r.ttl) });
+  }
+
+  var CLOCK_MARGIN_MS = 120000;
+
   function createSession() {
     state.sessionId = null;
+    writeSessionRecord(null);
     return api('POST', '/session/create', { origin_domain: location.hostname, page_url: location.href })
-      .then(function (s) { state.sessionId = s.session_id; return s; });
+      .then(function (s) {
+        state.sessionId = s.session_id;
+        var ttl = Date.parse(s.expires_at) - Date.now();
+        if (ttl > 0) writeSessionRecord({ ttl: ttl + CLOCK_MARGIN_MS, until: Date.now() + ttl + CLOCK_MARGIN_MS });
+        return s;
+      });
   }
 
   /** Resolves to true when an existing session was found, false when a new one was created. */
   function ensureSession() {
     if (state.sessionId) return Promise.resolve(true);
+    var known = sessionRecord();
+    if (known === null || (known && known.until < Date.now())) {
+      return createSession().then(function () { return false; });
+    }
     return api('GET', '/session/validate').then(function (v) {
-      if (v && v.valid && v.session_id) { state.sessionId = v.session_id; return true; }
+      if (v && v.valid && v.session_id) { state.sessionId = v.session_id; sessionUsed(); return true; }
       return createSession().then(function () { return false; });
     }, function (e) {
       // 401: no (valid) session yet. A network-level failure may be a CORS refusal of this origin, which only
@@ -747,6 +863,7 @@
 
   function loadHistory() {
     return api('GET', '/chat/history/' + encodeURIComponent(state.sessionId)).then(function (h) {
+      sessionUsed();
       clearLog();
       var msgs = (h && h.messages) || [];
       var follow = null;
@@ -909,14 +1026,15 @@
   // ----- sending and streaming -----
 
   function openStream(text, signal) {
-    return doFetch('/chat/stream', {
+    return fetchRetryingBusy('/chat/stream', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
       body: JSON.stringify({ message: text, page_url: location.href }),
       signal: signal
-    }).then(function (res) {
+    }, BUSY_CODES).then(function (res) {
       var sse = /text\/event-stream/i.test(res.headers.get('content-type') || '');
       if (!res.ok || !sse || !res.body) return toError(res).then(function (e) { throw e; });
+      sessionUsed();
       return res;
     });
   }
@@ -937,7 +1055,28 @@
     this.finish = null;
     this.error = null;
     this.renderTimer = null;
+    this.announced = 0;  // characters of the rendered answer already given to the announcer
   }
+
+  var SENTENCE_END = /[.!?…。！？](?=\s)|\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)/g;
+
+  /** Gives the announcer the answer's finished sentences not given yet (all the rest when `all`). */
+  Exchange.prototype.announce = function (all) {
+    if (!this.node) return;
+    var b = bubbleOf(this.node);
+    var text = typeof b.innerText === 'string' ? b.innerText : b.textContent;
+    var end = text.length;
+    if (!all) {
+      end = -1;
+      var m;
+      SENTENCE_END.lastIndex = this.announced;
+      while ((m = SENTENCE_END.exec(text)) !== null) end = m.index + m[0].length;
+    }
+    if (end <= this.announced) return;
+    var piece = text.slice(this.announced, end).replace(/\s+/g, ' ').trim();
+    this.announced = end;
+    if (piece) announcer.appendChild(el('p', null, piece));
+  };
 
   Exchange.prototype.bubble = function () {
     if (!this.node) {
@@ -945,6 +1084,7 @@
       this.typing = null;
       this.node = addMessage('assistant', '');
       this.node.classList.add('cp-msg--streaming');
+      this.node.setAttribute('aria-live', 'off');
       setSubtitle('');
     }
     return this.node;
@@ -957,6 +1097,7 @@
     var stick = nearBottom();
     setBubbleText(bubbleOf(this.bubble()), 'assistant', this.answer);
     scrollDown(stick);
+    this.announce(false);
   };
 
   Exchange.prototype.scheduleRender = function () {
@@ -1112,6 +1253,8 @@
     if (x.answer) x.render();
     var node = x.node;
     if (node) {
+      // It stays out of the log's live region: the announcer has read it, and a last re-render must not repeat it.
+      x.announce(true);
       node.classList.remove('cp-msg--streaming');
       var meta = node.querySelector('.cp-meta');
       if (meta) remove(meta);
@@ -1143,6 +1286,9 @@
     if (bubbleOf(node).textContent) {
       x.node = node;
       node.classList.add('cp-msg--streaming');
+      node.setAttribute('aria-live', 'off');
+      // What the history showed was read with the log; only what follows is news.
+      x.announced = (bubbleOf(node).innerText || bubbleOf(node).textContent).length;
     } else {
       // Nothing of it arrived yet: the typing dots stand in for it until the first chunk.
       remove(node);
@@ -1211,6 +1357,7 @@
     autoGrow();
     var gen = state.generation;
     var userNode = addMessage('user', text);
+    while (announcer.firstChild) announcer.removeChild(announcer.firstChild);
     var typing = addTyping();
     var x = new Exchange(typing, gen);
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
@@ -1309,7 +1456,8 @@
     panel.hidden = false;
     rootEl.classList.add('cp-root--open');
     launcher.setAttribute('aria-expanded', 'true');
-    launcher.setAttribute('aria-label', TEXT.close);
+    // Not "Close chat": that is the header button's name, and two controls must not share one.
+    launcher.setAttribute('aria-label', TEXT.hide);
     remember(true);
     if (!opts.restore) {
       // Focus after the panel is rendered (it animates in).
@@ -1317,7 +1465,26 @@
       setTimeout(function () { if (isOpen() && shadow.activeElement !== input) input.focus(); }, 30);
     }
     if (!state.ready && !state.refused) connect();
+    fitViewport();
     scrollDown(true);
+  }
+
+  /*
+   * Phones: the full-screen panel follows the visual viewport, which the on-screen keyboard shrinks (the layout
+   * viewport does not), so the input stays above the keyboard. CSSOM writes pass a strict style-src CSP.
+   */
+  var SMALL_SCREEN = '(max-width: 480px)';
+  function fitViewport() {
+    var vv = window.visualViewport;
+    var fit = vv && isOpen() && window.matchMedia && window.matchMedia(SMALL_SCREEN).matches;
+    panel.style.top = fit ? vv.offsetTop + 'px' : '';
+    panel.style.bottom = fit ? 'auto' : '';
+    panel.style.height = fit ? vv.height + 'px' : '';
+    if (fit) scrollDown(false);
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', fitViewport);
+    window.visualViewport.addEventListener('scroll', fitViewport);
   }
 
   function close(opts) {
@@ -1328,6 +1495,7 @@
     launcher.setAttribute('aria-expanded', 'false');
     launcher.setAttribute('aria-label', TEXT.open);
     remember(false);
+    fitViewport();
     if (opts.focus !== false) launcher.focus();
   }
 

@@ -18,7 +18,8 @@ class WidgetAssetsTest {
         try (TestApp app = TestApp.start(Map.of("N8N_WEBHOOK_URL", "http://127.0.0.1:9/webhook"))) {
             Visitor visitor = app.visitor();
             for (String[] file : new String[][]{{"/widget.js", "text/javascript; charset=utf-8"},
-                    {"/widget.css", "text/css; charset=utf-8"}}) {
+                    {"/widget.css", "text/css; charset=utf-8"},
+                    {"/chat-loader.js", "text/javascript; charset=utf-8"}}) {
                 Visitor.Answer answer = visitor.get(file[0]);
 
                 assertThat(answer.status(), is(200));

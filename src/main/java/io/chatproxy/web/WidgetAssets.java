@@ -16,18 +16,20 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * {@code /widget.js} and {@code /widget.css}, embedded by customer pages of other origins: exact content types, a
+ * {@code /widget.js}, {@code /widget.css} and {@code /chat-loader.js}, embedded by customer pages of other origins: exact content types, a
  * short public cache with revalidation by ETag (the URL is not versioned), readable cross-origin (so a page may pin the
  * file with {@code integrity}), never a cookie.
  */
 public final class WidgetAssets implements HttpService {
     private final Asset script = Asset.load("/WEB/widget.js", "text/javascript; charset=utf-8");
     private final Asset style = Asset.load("/WEB/widget.css", "text/css; charset=utf-8");
+    private final Asset loader = Asset.load("/WEB/chat-loader.js", "text/javascript; charset=utf-8");
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/widget.js", (req, res) -> serve(req, res, script))
-                .get("/widget.css", (req, res) -> serve(req, res, style));
+                .get("/widget.css", (req, res) -> serve(req, res, style))
+                .get("/chat-loader.js", (req, res) -> serve(req, res, loader));
     }
 
     private static void serve(ServerRequest req, ServerResponse res, Asset asset) {
