@@ -75,7 +75,7 @@ class ObservabilityTest {
     private TestApp app(String... pairs) {
         // a password in the URL, so that the test can show it never appears in /health, /metrics or a log line
         return TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
-                .set("DATABASE_URL", "postgresql://postgres:" + DB_PASSWORD + "@127.0.0.1:5432/" + database.name())
+                .set("DATABASE_URL", database.url(DB_PASSWORD))
                 .set(pairs).map());
     }
 

@@ -142,8 +142,8 @@ class PostgresStoreTest {
     @Test
     void migratesEmptyDatabaseAndSecondRunIsNoOp() throws Exception {
         try (HikariDataSource ds = new HikariDataSource()) {
-            ds.setJdbcUrl("jdbc:postgresql://127.0.0.1:5432/" + database.name());
-            ds.setUsername("postgres");
+            ds.setJdbcUrl(database.jdbcUrl());
+            ds.setUsername(database.user());
 
             String[] migrations = new java.io.File(Database.class.getResource("/db/migration").toURI()).list();
             int latest = migrations.length;

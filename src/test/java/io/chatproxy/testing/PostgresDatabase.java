@@ -1,5 +1,7 @@
 package io.chatproxy.testing;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -8,13 +10,10 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * A throw-away database on the local PostgreSQL (127.0.0.1:5432, trust auth), created for one test class and dropped
- * after it, so runs never collide.
+ * A throw-away database on the tests' PostgreSQL ({@link TestServices#postgres()}), created for one test class and
+ * dropped after it, so runs never collide.
  */
 public final class PostgresDatabase implements AutoCloseable {
-    private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
-    private static final String USER = "postgres";
-
     private final String name;
 
     private PostgresDatabase(String name) {
@@ -29,14 +28,32 @@ public final class PostgresDatabase implements AutoCloseable {
         return new PostgresDatabase(name);
     }
 
-    /** The URL in the form operators use, with the user in it. */
+    /** The URL in the form operators use, with the user (and password, if any) in it. */
     public String url() {
-        return "postgresql://" + USER + "@127.0.0.1:5432/" + name;
+        return url(server().password());
+    }
+
+    /** The URL in the form operators use, with the given password in it. */
+    public String url(String password) {
+        TestServices.Postgres server = server();
+        String userInfo = URLEncoder.encode(server.user(), StandardCharsets.UTF_8)
+                + (password.isEmpty() ? "" : ":" + URLEncoder.encode(password, StandardCharsets.UTF_8));
+        return "postgresql://" + userInfo + "@" + server.host() + ":" + server.port() + "/" + name;
+    }
+
+    /** The JDBC URL, without user or password. */
+    public String jdbcUrl() {
+        return server().jdbcUrl(name);
+    }
+
+    /** The superuser's name. */
+    public String user() {
+        return server().user();
     }
 
     /** A direct JDBC connection, for assertions. */
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + name, USER, "");
+        return DriverManager.getConnection(jdbcUrl(), server().user(), server().password());
     }
 
     /** The database name. */
@@ -51,11 +68,17 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /** Runs a statement as the superuser on the maintenance database. */
     public static void admin(String sql) {
-        try (Connection c = DriverManager.getConnection(ADMIN_URL, USER, ""); Statement s = c.createStatement()) {
+        TestServices.Postgres server = server();
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl("postgres"), server.user(), server.password());
+                Statement s = c.createStatement()) {
             s.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at 127.0.0.1:5432 is needed for this test: " + e.getMessage(),
-                    e);
+            throw new IllegalStateException("PostgreSQL (" + server.origin() + ") is needed for this test: "
+                    + e.getMessage(), e);
         }
+    }
+
+    private static TestServices.Postgres server() {
+        return TestServices.postgres();
     }
 }

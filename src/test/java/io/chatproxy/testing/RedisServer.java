@@ -14,41 +14,51 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
- * Redis for tests: either the shared server at 127.0.0.1:6379 with a key prefix unique to the test (keys deleted on
- * close), or a private {@code redis-server} process on a free port that a test can stop and start again.
+ * Redis for tests: either the tests' shared server ({@link TestServices#redis()}) with a key prefix unique to the
+ * test (keys deleted on close), or a private {@code redis-server} process on a free port that a test can stop and
+ * start again.
  */
 public final class RedisServer implements AutoCloseable {
-    private final int port;
+    private final String url;
     private final String prefix;
+    private final String executable;
+    private final int port;
     private Process process;
 
-    private RedisServer(int port, String prefix, Process process) {
-        this.port = port;
+    private RedisServer(String url, String prefix, String executable, int port) {
+        this.url = url;
         this.prefix = prefix;
-        this.process = process;
+        this.executable = executable;
+        this.port = port;
     }
 
-    /** The machine's Redis with a fresh key prefix. */
+    /** The tests' shared Redis with a fresh key prefix. */
     public static RedisServer shared() {
-        return new RedisServer(6379, "test-" + UUID.randomUUID().toString().substring(0, 8) + ":", null);
+        return new RedisServer(TestServices.redis().url(),
+                "test-" + UUID.randomUUID().toString().substring(0, 8) + ":", null, 0);
     }
 
-    /** A private redis-server process on a free port. */
+    /** A private redis-server process on a free port ({@link TestServices#redisServerExecutable()}). */
     public static RedisServer privateProcess() {
+        return process(TestServices.redisServerExecutable());
+    }
+
+    /** A private process of the given redis-server executable on a free port. */
+    public static RedisServer process(String executable) {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RedisServer server = new RedisServer(port, "test-private:", null);
+        RedisServer server = new RedisServer("redis://127.0.0.1:" + port + "/0", "test-private:", executable, port);
         server.start();
         return server;
     }
 
     /** URL for REDIS_URL. */
     public String url() {
-        return "redis://127.0.0.1:" + port + "/0";
+        return url;
     }
 
     /** Key prefix for the app (CHAT_PROXY_REDIS__KEY_PREFIX). */
@@ -57,13 +67,13 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** Starts the private process (again). */
-    public void start() {
+    public synchronized void start() {
         try {
-            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            process = new ProcessBuilder(executable, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--save", "", "--appendonly", "no")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
-            throw new IllegalStateException("redis-server is needed for this test", e);
+            throw new IllegalStateException(executable + " is needed for this test", e);
         }
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
@@ -77,7 +87,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /** Kills the private process. */
-    public void stop() {
+    public synchronized void stop() {
         if (process != null) {
             process.destroyForcibly();
             try {
@@ -114,7 +124,7 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (port != 6379) {
+        if (executable != null) {
             stop();
             return;
         }
