@@ -16,6 +16,8 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assumptions;
+
 /**
  * Redis deployed for high availability, from real {@code redis-server} processes on free loopback ports (working
  * directories under {@code target/redis-topology/}): a Cluster of 3 primaries and 3 replicas, or a primary, a replica
@@ -33,6 +35,8 @@ public final class RedisTopology implements AutoCloseable {
     private final List<Integer> sentinelPorts = new ArrayList<>();
 
     private RedisTopology(boolean cluster) {
+        // the embedded Redis ships redis-server only; this class also drives redis-cli (redis-tools)
+        Assumptions.assumeTrue(TestServices.onPath("redis-cli"), "redis-cli is needed for a Redis cluster or sentinel");
         this.cluster = cluster;
         try {
             this.dir = Files.createDirectories(Path.of("target", "redis-topology",
@@ -104,7 +108,7 @@ public final class RedisTopology implements AutoCloseable {
                         "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
                         "sentinel failover-timeout " + MASTER_NAME + " 5000",
                         "sentinel parallel-syncs " + MASTER_NAME + " 1", ""), StandardCharsets.UTF_8);
-                topology.spawn(port, List.of("redis-server", conf.toString(), "--sentinel"));
+                topology.spawn(port, List.of(TestServices.redisServerExecutable(), conf.toString(), "--sentinel"));
             }
             topology.await(() -> topology.replicasInSync() && topology.sentinelPorts.stream()
                     .allMatch(p -> {
@@ -227,8 +231,9 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     private void start(int port, String... extra) {
-        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind",
-                "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no"));
+        List<String> command = new ArrayList<>(
+                List.of(TestServices.redisServerExecutable(), "--port", Integer.toString(port), "--bind",
+                        "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no"));
         command.addAll(List.of(extra));
         spawn(port, command);
     }

@@ -164,7 +164,8 @@ public final class TestServices {
         }
     }
 
-    private static boolean onPath(String command) {
+    /** Whether a command is on the PATH. */
+    public static boolean onPath(String command) {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;
