@@ -22,6 +22,7 @@ import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -40,6 +41,18 @@ public final class RedisStore implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(RedisStore.class.getName());
     private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long BATCH_WINDOW_MICROS = 1000;
+    /**
+     * Lettuce 7 enables every adaptive trigger by default (its enableAdaptiveRefreshTrigger and
+     * enableAllAdaptiveRefreshTriggers are deprecated no-ops), but refreshes only after 5 failed reconnects to a node
+     * and at most once every 5 s: the refresh that runs while the dead primary is still listed blocks the one that
+     * would see its replica promoted, for up to 7 s. Here a node that fails one reconnect triggers a refresh, at most
+     * one every 500 ms, and a periodic refresh catches what no trigger sees (a planned failover).
+     */
+    private static final ClusterTopologyRefreshOptions TOPOLOGY_REFRESH = ClusterTopologyRefreshOptions.builder()
+            .refreshTriggersReconnectAttempts(1)
+            .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+            .enablePeriodicRefresh(Duration.ofSeconds(10))
+            .build();
 
     private final AutoCloseable client;
     private final Supplier<Link> connector;
@@ -86,6 +99,7 @@ public final class RedisStore implements AutoCloseable {
             RedisClusterClient client = RedisClusterClient.create(resources, uri);
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .topologyRefreshOptions(TOPOLOGY_REFRESH)
                     .build());
             store = new RedisStore(closer(client, resources),
                     () -> link(() -> toEveryPrimary(client.connect()), timeout,

@@ -144,7 +144,8 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     /**
-     * SIGKILLs a primary: with Sentinel the primary, with Cluster the one serving slot 0.
+     * SIGKILLs a primary: with Sentinel the primary, with Cluster the one serving the rate limiter's keys (hash tag
+     * {@code {rl}}).
      *
      * @return the port it listened on
      */
@@ -160,7 +161,7 @@ public final class RedisTopology implements AutoCloseable {
         return port;
     }
 
-    /** The port of the current primary (Sentinel), or of the primary serving slot 0 (Cluster). */
+    /** The port of the current primary (Sentinel), or of the primary serving the {@code {rl}} keys (Cluster). */
     public int primary() {
         if (!cluster) {
             for (int port : sentinelPorts) {
@@ -175,16 +176,27 @@ public final class RedisTopology implements AutoCloseable {
             if (!processes.containsKey(port)) {
                 continue;
             }
+            int slot = Integer.parseInt(cli(port, "cluster", "keyslot", "{rl}").trim());
             for (String line : cli(port, "cluster", "nodes").split("\n")) {
                 String[] f = line.split(" ");
                 if (f.length > 8 && f[2].contains("master") && !f[2].contains("fail")
-                        && java.util.Arrays.stream(f).skip(8).anyMatch(r -> r.startsWith("0-") || r.equals("0"))) {
+                        && java.util.Arrays.stream(f).skip(8).anyMatch(r -> covers(r, slot))) {
                     return Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
                 }
             }
             break;
         }
-        throw new IllegalStateException("no primary serves slot 0");
+        throw new IllegalStateException("no primary serves the {rl} slot");
+    }
+
+    private static boolean covers(String range, int slot) {
+        if (range.startsWith("[")) {
+            return false;
+        }
+        int dash = range.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+        int to = Integer.parseInt(dash < 0 ? range : range.substring(dash + 1));
+        return from <= slot && slot <= to;
     }
 
     /**
