@@ -88,8 +88,14 @@ def start_replica(name):
         log = open(os.path.join(WORK, name + ".log"), "a")
         procs[name] = subprocess.Popen([JAVA, "-Xmx256m", "-jar", JAR], env=dict(os.environ, **env), cwd=WORK,
                                        stdout=log, stderr=log)
-    wait_port(PORTS[name])
-    deadline = time.time() + 30
+    # a container starts a fresh JVM without the jar's warm page cache: allow it more time on a busy machine
+    try:
+        wait_port(PORTS[name], 120 if IMAGE else 60)
+    except SystemExit:
+        if IMAGE:
+            print(podman_run.logs(procs[name].name)[-3000:], flush=True)
+        raise
+    deadline = time.time() + (60 if IMAGE else 30)
     while time.time() < deadline:
         try:
             c = http.client.HTTPConnection("127.0.0.1", PORTS[name], timeout=2)
