@@ -3,6 +3,8 @@
 them like widgets would, and checks: sessions, chats and history work whichever replica serves; limits hold across
 replicas; a replica killed mid-stream loses no stored message; a rolling restart (SIGTERM, drain, start) under steady
 chat traffic fails no accepted request. Stops everything it started.
+With CHAT_PROXY_IMAGE set, the replicas are containers of that image, run as k8s/deployment.yaml runs them
+(scripts/image/podman_run.py); otherwise they are plain `java -jar` processes.
 Usage: check.py <java> <jar> <work-dir> <database-url> <redis-url>"""
 import http.client
 import json
@@ -18,6 +20,10 @@ import uuid
 
 JAVA, JAR, WORK, DATABASE_URL, REDIS_URL = sys.argv[1:6]
 HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGE = os.environ.get("CHAT_PROXY_IMAGE")
+if IMAGE:
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "image"))
+    import podman_run  # noqa: E402
 results = {"passed": 0, "failed": 0}
 
 
@@ -42,22 +48,54 @@ LB = free_port()
 ORIGIN = "http://127.0.0.1:%d" % LB
 N8N_PORT = free_port()
 PORTS = {"replica-%d" % i: free_port() for i in (1, 2, 3)}
-ENV = dict(os.environ, DEBUG="false", SERVER_HOST="127.0.0.1", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
+APP_ENV = dict(DEBUG="false", SERVER_HOST="127.0.0.1", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
            JWT_SECRET_KEY=secrets.token_urlsafe(36), SESSION_SECRET_KEY=secrets.token_urlsafe(36),
            N8N_WEBHOOK_URL="http://127.0.0.1:%d/webhook/chat" % N8N_PORT, ALLOWED_ORIGINS=ORIGIN,
            TRUSTED_PROXIES="127.0.0.1/32", RATE_LIMIT_PER_MINUTE="8", RATE_LIMIT_PER_HOUR="100000",
            CHAT_PROXY_RATE_LIMIT__IP__PER_MINUTE="100000", CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE="10000",
            CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__ORIGIN_PER_MINUTE="10000", CHAT_PROXY_RESILIENCE__DRAIN_TIMEOUT="PT10S",
            CHAT_PROXY_RESILIENCE__ANSWER_LEASE="PT2S", CHAT_PROXY_REDIS__KEY_PREFIX="multi-%s:" % uuid.uuid4().hex[:8])
+RUN_ID = uuid.uuid4().hex[:6]
 procs = {}
 
 
+class Container:
+    """A replica as a container; stands in for the Popen of a jar replica."""
+
+    def __init__(self, name, env):
+        self.name = podman_run.run(IMAGE, "chat-proxy-%s-%s" % (name, RUN_ID), dict(env, JAVA_TOOL_OPTIONS="-Xmx256m"),
+                                   WORK)
+
+    def send_signal(self, sig):
+        self.sig = "KILL" if sig == signal.SIGKILL else "TERM"
+
+    def wait(self, timeout=None):
+        podman_run.stop(self.name, getattr(self, "sig", "KILL"))
+        with open(os.path.join(WORK, self.name + ".log"), "a") as f:
+            f.write(podman_run.logs(self.name))
+        podman_run.remove(self.name)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+        self.wait()
+
+
 def start_replica(name):
-    log = open(os.path.join(WORK, name + ".log"), "a")
-    env = dict(ENV, SERVER_PORT=str(PORTS[name]), CHAT_PROXY_APP__INSTANCE_ID=name)
-    procs[name] = subprocess.Popen([JAVA, "-Xmx256m", "-jar", JAR], env=env, cwd=WORK, stdout=log, stderr=log)
-    wait_port(PORTS[name])
-    deadline = time.time() + 30
+    env = dict(APP_ENV, SERVER_PORT=str(PORTS[name]), CHAT_PROXY_APP__INSTANCE_ID=name)
+    if IMAGE:
+        procs[name] = Container(name, env)
+    else:
+        log = open(os.path.join(WORK, name + ".log"), "a")
+        procs[name] = subprocess.Popen([JAVA, "-Xmx256m", "-jar", JAR], env=dict(os.environ, **env), cwd=WORK,
+                                       stdout=log, stderr=log)
+    # a container starts a fresh JVM without the jar's warm page cache: allow it more time on a busy machine
+    try:
+        wait_port(PORTS[name], 120 if IMAGE else 60)
+    except SystemExit:
+        if IMAGE:
+            print(podman_run.logs(procs[name].name)[-3000:], flush=True)
+        raise
+    deadline = time.time() + (60 if IMAGE else 30)
     while time.time() < deadline:
         try:
             c = http.client.HTTPConnection("127.0.0.1", PORTS[name], timeout=2)
