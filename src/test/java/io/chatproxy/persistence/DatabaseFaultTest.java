@@ -41,8 +41,8 @@ import static org.hamcrest.Matchers.is;
  * SSE error event, never a 500.
  */
 class DatabaseFaultTest {
-    private static final int VISITORS = 6;
-    private static final Duration RUN = Duration.ofSeconds(5);
+    private static final int VISITORS = 4;
+    private static final Duration RUN = Duration.ofSeconds(4);
 
     private PostgresDatabase database;
     private FakeN8n n8n;
