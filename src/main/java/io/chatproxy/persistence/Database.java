@@ -24,14 +24,19 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
 
+    /** How often a database that is down is tried again (a fresh connection, outside the pool). */
+    private static final java.time.Duration PROBE_INTERVAL = java.time.Duration.ofMillis(100);
+
     private final HikariDataSource dataSource;
     private final DbClient client;
     private final boolean postgres;
+    private final ConnectionGate gate;
 
-    private Database(HikariDataSource dataSource, DbClient client, boolean postgres) {
+    private Database(HikariDataSource dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
         this.dataSource = dataSource;
         this.client = client;
         this.postgres = postgres;
+        this.gate = gate;
     }
 
     /**
@@ -46,22 +51,46 @@ public final class Database implements AutoCloseable {
             if (settings.migrateOnStart()) {
                 migrateWhenReachable(dataSource);
             }
-            JdbcConnectionPool pool = () -> {
-                try {
-                    return dataSource.getConnection();
-                } catch (SQLException e) {
-                    throw new StorageUnavailableException(e);
-                }
-            };
+            int minIdle = dataSource.getMinimumIdle();
+            // while down the pool must not keep refilling in the background: its creator backs off up to 5 s and
+            // would still be asleep when the database is back
+            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), PROBE_INTERVAL,
+                    up -> dataSource.getHikariConfigMXBean().setMinimumIdle(up ? minIdle : 0));
+            JdbcConnectionPool pool = () -> connection(dataSource, gate);
             Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
             DbClient client = JdbcClientBuilder.create()
                     .connectionPool(pool)
                     .statements(DbStatements.create(statements.get("statements")))
                     .build();
-            return new Database(dataSource, client, settings.url().postgres());
+            return new Database(dataSource, client, settings.url().postgres(), gate);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
+        }
+    }
+
+    private static Connection connection(HikariDataSource dataSource, ConnectionGate gate) {
+        if (!gate.open()) {
+            throw new StorageUnavailableException(new SQLException("database unreachable (failing fast)", "08001"));
+        }
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            gate.failed();
+            throw new StorageUnavailableException(e);
+        }
+    }
+
+    /** A fresh connection outside the pool, so the pool's waiters are not involved while probing. */
+    private static boolean reachable(DatabaseSettings settings) {
+        java.util.Properties props = new java.util.Properties();
+        settings.url().username().ifPresent(u -> props.setProperty("user", u));
+        settings.url().password().ifPresent(p -> props.setProperty("password", p));
+        props.setProperty("connectTimeout", "1");
+        try (Connection c = java.sql.DriverManager.getConnection(settings.url().jdbcUrl(), props)) {
+            return c.isValid(1);
+        } catch (SQLException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -124,6 +153,7 @@ public final class Database implements AutoCloseable {
         try {
             return call.get();
         } catch (DbClientException e) {
+            gate.failedWith(e);
             throw new StorageUnavailableException(e);
         }
     }
@@ -158,7 +188,10 @@ public final class Database implements AutoCloseable {
 
     /** Checks that a connection can be had and answers; false when the database is unreachable. */
     public boolean ping() {
-        try (Connection connection = dataSource.getConnection()) {
+        if (!gate.open()) {
+            return false;
+        }
+        try (Connection connection = connection(dataSource, gate)) {
             return connection.isValid(2);
         } catch (SQLException | RuntimeException e) {
             return false;
@@ -177,6 +210,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        gate.close();
         dataSource.close();
     }
 

@@ -116,8 +116,9 @@ class DatabaseOutageTest {
             assertThat(List.copyOf(unexpected), is(empty()));
             assertThat(lost, is(empty()));
             assertThat(seenComplete, greaterThan(0));
-            assertThat(chatsBackAfter >= 0, is(true));
-            assertThat(healthyAfter >= 0, is(true));
+            // the aim is 1 s and 2 s (measured 985 ms and 2073 ms); slack for a loaded CI machine
+            assertThat(chatsBackAfter >= 0 && chatsBackAfter <= 1500, is(true));
+            assertThat(healthyAfter >= 0 && healthyAfter <= 3500, is(true));
         }
     }
 
