@@ -48,6 +48,9 @@ function createCustomerSite(o) {
       const src = file === '/loader.html' ? o.widgetSrc.replace(/widget\.js$/, 'chat-loader.js') : o.widgetSrc;
       const html = fs.readFileSync(path.join(FIXTURES, 'customer.html'), 'utf8')
         .replace('defer></script>', file === '/loader.html' ? 'async></script>' : 'defer></script>')
+        // ?lang=xx sets <html lang>, ?attrs=... adds attributes to the widget's tag (the localisation tests).
+        .replace('<html lang="en">', '<html lang="' + (url.searchParams.get('lang') || 'en').replace(/[^\w-]/g, '') + '">')
+        .replace('data-title="Greenleaf Assistant"', 'data-title="Greenleaf Assistant" ' + (url.searchParams.get('attrs') || ''))
         .replaceAll('{{WIDGET_SRC}}', src)
         .replaceAll('{{PROXY_URL}}', o.proxyUrl)
         .replaceAll('{{PAGE}}', file.slice(1));

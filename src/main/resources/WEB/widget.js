@@ -388,38 +388,174 @@
     cssUrl = proxyUrl + '/widget.css';
   }
 
-  var TEXT = {
-    title: attr('data-title', 'Chat'),
-    subtitle: attr('data-subtitle', 'Ask us anything'),
-    greeting: attr('data-greeting', ''),
-    placeholder: attr('data-placeholder', 'Write a message…'),
-    open: 'Open chat',
-    close: 'Close chat',
-    hide: 'Hide chat',
-    restart: 'Start a new conversation',
-    send: 'Send message',
-    input: 'Your message',
-    you: 'You',
-    assistant: 'Assistant',
-    typing: 'Assistant is typing…',
-    connecting: 'Connecting…',
-    refused: 'This site is not allowed to use this chat.',
-    unreachable: 'The chat service can’t be reached right now. Check your connection and try again.',
-    notSent: 'Not sent',
-    sendFailed: 'Your message couldn’t be sent. Check your connection and try again.',
-    reconnecting: 'Connection lost. Reconnecting…',
-    lost: 'The connection was lost before the answer was complete.',
-    partial: 'Incomplete answer',
-    failedAnswer: 'This answer failed',
-    stillWriting: 'The assistant was still writing this answer',
-    empty: 'The assistant returned an empty answer.',
-    expired: 'Your chat session had expired, so a new one was started.',
-    restarted: 'New conversation started.',
-    canSendAgain: 'You can send messages again.',
-    retry: 'Try again',
-    unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
-    busy: 'The chat is busy. Trying again in {s} s…'
+  /*
+   * Every visible and announced text, in English, German, French and Spanish. The language is data-lang, else the
+   * host page's lang; data-strings (JSON, same keys) overrides any text, e.g. for another language; data-title,
+   * data-subtitle, data-greeting and data-placeholder win over both. {s}, {n}, {t}, {r}: filled in when used.
+   */
+  var STRINGS = {
+    en: {
+      title: 'Chat', subtitle: 'Ask us anything', greeting: '', placeholder: 'Write a message…',
+      open: 'Open chat', close: 'Close chat', hide: 'Hide chat', restart: 'Start a new conversation',
+      send: 'Send message', input: 'Your message', conversation: 'Conversation', you: 'You', assistant: 'Assistant',
+      typing: 'Assistant is typing…', connecting: 'Connecting…',
+      refused: 'This site is not allowed to use this chat.',
+      unreachable: 'The chat service can’t be reached right now. Check your connection and try again.',
+      notSent: 'Not sent',
+      sendFailed: 'Your message couldn’t be sent. Check your connection and try again.',
+      reconnecting: 'Connection lost. Reconnecting…',
+      lost: 'The connection was lost before the answer was complete.',
+      partial: 'Incomplete answer', failedAnswer: 'This answer failed',
+      stillWriting: 'The assistant was still writing this answer',
+      empty: 'The assistant returned an empty answer.',
+      expired: 'Your chat session had expired, so a new one was started.',
+      restarted: 'New conversation started.', canSendAgain: 'You can send messages again.', retry: 'Try again',
+      unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
+      busy: 'The chat is busy. Trying again in {s} s…',
+      serverError: 'Something went wrong. Please try again.',
+      requestFailed: 'Request failed (HTTP {s}).',
+      limitOrigin: 'This chat is getting a lot of messages right now.',
+      limitCreate: 'Too many chat sessions were started from this network.',
+      limitSession: 'You’re sending messages too quickly.',
+      limitWait: 'Please wait {t} before trying again.', sendAgainIn: 'You can send again in {t}',
+      second: '1 second', seconds: '{n} seconds', minutes: 'about {n} minutes', hours: 'about {n} hours',
+      finishedEarly: 'Finished early ({r})',
+      upstreamTimeout: 'The assistant took too long to answer. Please try again.',
+      serverShutdown: 'The chat server is restarting. Please try again in a moment.',
+      tooLong: 'The answer was too long and was cut off.',
+      interrupted: 'The answer was interrupted. Please try again.',
+      answerError: 'Something went wrong while answering. Please try again.',
+      endedEarly: 'The answer ended early.', answerFailed: 'The answer failed.'
+    },
+    de: {
+      title: 'Chat', subtitle: 'Fragen Sie uns', placeholder: 'Nachricht schreiben…',
+      open: 'Chat öffnen', close: 'Chat schließen', hide: 'Chat ausblenden', restart: 'Neues Gespräch beginnen',
+      send: 'Nachricht senden', input: 'Ihre Nachricht', conversation: 'Gespräch', you: 'Sie', assistant: 'Assistent',
+      typing: 'Der Assistent schreibt…', connecting: 'Verbinde…',
+      refused: 'Diese Website darf diesen Chat nicht verwenden.',
+      unreachable: 'Der Chat ist gerade nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+      notSent: 'Nicht gesendet',
+      sendFailed: 'Ihre Nachricht konnte nicht gesendet werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+      reconnecting: 'Verbindung verloren. Verbinde neu…',
+      lost: 'Die Verbindung brach ab, bevor die Antwort vollständig war.',
+      partial: 'Unvollständige Antwort', failedAnswer: 'Diese Antwort ist fehlgeschlagen',
+      stillWriting: 'Der Assistent schrieb noch an dieser Antwort',
+      empty: 'Der Assistent hat eine leere Antwort gegeben.',
+      expired: 'Ihre Chat-Sitzung war abgelaufen, eine neue wurde gestartet.',
+      restarted: 'Neues Gespräch begonnen.', canSendAgain: 'Sie können wieder Nachrichten senden.', retry: 'Erneut versuchen',
+      unavailable: 'Der Assistent ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.',
+      busy: 'Der Chat ist ausgelastet. Neuer Versuch in {s} s…',
+      serverError: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
+      requestFailed: 'Anfrage fehlgeschlagen (HTTP {s}).',
+      limitOrigin: 'Dieser Chat bekommt gerade sehr viele Nachrichten.',
+      limitCreate: 'Aus diesem Netz wurden zu viele Chat-Sitzungen gestartet.',
+      limitSession: 'Sie senden Nachrichten zu schnell.',
+      limitWait: 'Bitte warten Sie {t}, bevor Sie es erneut versuchen.', sendAgainIn: 'Sie können in {t} wieder senden',
+      second: '1 Sekunde', seconds: '{n} Sekunden', minutes: 'etwa {n} Minuten', hours: 'etwa {n} Stunden',
+      finishedEarly: 'Vorzeitig beendet ({r})',
+      upstreamTimeout: 'Der Assistent hat zu lange gebraucht. Bitte versuchen Sie es erneut.',
+      serverShutdown: 'Der Chat-Server startet neu. Bitte versuchen Sie es gleich noch einmal.',
+      tooLong: 'Die Antwort war zu lang und wurde abgeschnitten.',
+      interrupted: 'Die Antwort wurde unterbrochen. Bitte versuchen Sie es erneut.',
+      answerError: 'Beim Antworten ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
+      endedEarly: 'Die Antwort endete vorzeitig.', answerFailed: 'Die Antwort ist fehlgeschlagen.'
+    },
+    fr: {
+      title: 'Chat', subtitle: 'Posez-nous vos questions', placeholder: 'Écrivez un message…',
+      open: 'Ouvrir le chat', close: 'Fermer le chat', hide: 'Masquer le chat', restart: 'Commencer une nouvelle conversation',
+      send: 'Envoyer le message', input: 'Votre message', conversation: 'Conversation', you: 'Vous', assistant: 'Assistant',
+      typing: 'L’assistant écrit…', connecting: 'Connexion…',
+      refused: 'Ce site n’est pas autorisé à utiliser ce chat.',
+      unreachable: 'Le service de chat est injoignable pour le moment. Vérifiez votre connexion et réessayez.',
+      notSent: 'Non envoyé',
+      sendFailed: 'Votre message n’a pas pu être envoyé. Vérifiez votre connexion et réessayez.',
+      reconnecting: 'Connexion perdue. Reconnexion…',
+      lost: 'La connexion a été perdue avant la fin de la réponse.',
+      partial: 'Réponse incomplète', failedAnswer: 'Cette réponse a échoué',
+      stillWriting: 'L’assistant rédigeait encore cette réponse',
+      empty: 'L’assistant a renvoyé une réponse vide.',
+      expired: 'Votre session de chat avait expiré ; une nouvelle a été ouverte.',
+      restarted: 'Nouvelle conversation commencée.', canSendAgain: 'Vous pouvez de nouveau envoyer des messages.', retry: 'Réessayer',
+      unavailable: 'L’assistant n’est pas disponible pour le moment. Réessayez dans un instant.',
+      busy: 'Le chat est occupé. Nouvel essai dans {s} s…',
+      serverError: 'Une erreur s’est produite. Veuillez réessayer.',
+      requestFailed: 'La requête a échoué (HTTP {s}).',
+      limitOrigin: 'Ce chat reçoit beaucoup de messages en ce moment.',
+      limitCreate: 'Trop de sessions de chat ont été ouvertes depuis ce réseau.',
+      limitSession: 'Vous envoyez des messages trop rapidement.',
+      limitWait: 'Veuillez patienter {t} avant de réessayer.', sendAgainIn: 'Vous pourrez renvoyer dans {t}',
+      second: '1 seconde', seconds: '{n} secondes', minutes: 'environ {n} minutes', hours: 'environ {n} heures',
+      finishedEarly: 'Terminée prématurément ({r})',
+      upstreamTimeout: 'L’assistant a mis trop de temps à répondre. Veuillez réessayer.',
+      serverShutdown: 'Le serveur de chat redémarre. Réessayez dans un instant.',
+      tooLong: 'La réponse était trop longue et a été coupée.',
+      interrupted: 'La réponse a été interrompue. Veuillez réessayer.',
+      answerError: 'Une erreur s’est produite pendant la réponse. Veuillez réessayer.',
+      endedEarly: 'La réponse s’est terminée prématurément.', answerFailed: 'La réponse a échoué.'
+    },
+    es: {
+      title: 'Chat', subtitle: 'Pregúntenos lo que quiera', placeholder: 'Escriba un mensaje…',
+      open: 'Abrir el chat', close: 'Cerrar el chat', hide: 'Ocultar el chat', restart: 'Empezar una conversación nueva',
+      send: 'Enviar mensaje', input: 'Su mensaje', conversation: 'Conversación', you: 'Usted', assistant: 'Asistente',
+      typing: 'El asistente está escribiendo…', connecting: 'Conectando…',
+      refused: 'Este sitio no tiene permiso para usar este chat.',
+      unreachable: 'No se puede acceder al chat en este momento. Compruebe su conexión e inténtelo de nuevo.',
+      notSent: 'No enviado',
+      sendFailed: 'No se pudo enviar su mensaje. Compruebe su conexión e inténtelo de nuevo.',
+      reconnecting: 'Conexión perdida. Reconectando…',
+      lost: 'La conexión se perdió antes de completar la respuesta.',
+      partial: 'Respuesta incompleta', failedAnswer: 'Esta respuesta falló',
+      stillWriting: 'El asistente aún estaba escribiendo esta respuesta',
+      empty: 'El asistente devolvió una respuesta vacía.',
+      expired: 'Su sesión de chat había caducado; se inició una nueva.',
+      restarted: 'Nueva conversación iniciada.', canSendAgain: 'Ya puede enviar mensajes de nuevo.', retry: 'Reintentar',
+      unavailable: 'El asistente no está disponible ahora. Inténtelo de nuevo en un momento.',
+      busy: 'El chat está ocupado. Nuevo intento en {s} s…',
+      serverError: 'Algo salió mal. Inténtelo de nuevo.',
+      requestFailed: 'La solicitud falló (HTTP {s}).',
+      limitOrigin: 'Este chat está recibiendo muchos mensajes ahora mismo.',
+      limitCreate: 'Se iniciaron demasiadas sesiones de chat desde esta red.',
+      limitSession: 'Está enviando mensajes demasiado rápido.',
+      limitWait: 'Espere {t} antes de volver a intentarlo.', sendAgainIn: 'Podrá enviar de nuevo en {t}',
+      second: '1 segundo', seconds: '{n} segundos', minutes: 'unos {n} minutos', hours: 'unas {n} horas',
+      finishedEarly: 'Terminó antes de tiempo ({r})',
+      upstreamTimeout: 'El asistente tardó demasiado en responder. Inténtelo de nuevo.',
+      serverShutdown: 'El servidor del chat se está reiniciando. Inténtelo de nuevo en un momento.',
+      tooLong: 'La respuesta era demasiado larga y se cortó.',
+      interrupted: 'La respuesta se interrumpió. Inténtelo de nuevo.',
+      answerError: 'Algo salió mal al responder. Inténtelo de nuevo.',
+      endedEarly: 'La respuesta terminó antes de tiempo.', answerFailed: 'La respuesta falló.'
+    }
   };
+  var RTL_LANGS = /^(ar|he|iw|fa|ur|yi|ps|ckb|dv|sd|ug)$/;
+  var LANG = String(attr('data-lang', document.documentElement.lang || 'en')).trim() || 'en';
+  var LANG_BASE = LANG.toLowerCase().split(/[-_]/)[0];
+
+  function strings() {
+    var out = {};
+    var k;
+    for (k in STRINGS.en) out[k] = STRINGS.en[k];
+    var own = STRINGS[LANG_BASE] || {};
+    for (k in own) out[k] = own[k];
+    var custom = null;
+    try { custom = JSON.parse(attr('data-strings', '{}')); } catch (e) {
+      if (window.console) console.warn('chat-proxy widget: data-strings is not JSON');
+    }
+    if (custom && typeof custom === 'object') {
+      for (k in custom) if (Object.prototype.hasOwnProperty.call(out, k) && typeof custom[k] === 'string') out[k] = custom[k];
+    }
+    out.title = attr('data-title', out.title);
+    out.subtitle = attr('data-subtitle', out.subtitle);
+    out.greeting = attr('data-greeting', out.greeting);
+    out.placeholder = attr('data-placeholder', out.placeholder);
+    return out;
+  }
+
+  function fill(template, values) {
+    return String(template).replace(/\{(\w)\}/g, function (m, k) { return values[k] !== undefined ? String(values[k]) : m; });
+  }
+
+  var TEXT = strings();
   var STORE_OPEN = 'chat-proxy-widget:open';
   var STORE_SESSION = 'chat-proxy-widget:session:' + proxyUrl;
   var MAX_RESUME_ATTEMPTS = 5;
@@ -467,6 +603,8 @@
   link.href = cssUrl;
 
   var rootEl = el('div', 'cp-root');
+  rootEl.lang = LANG;
+  rootEl.dir = RTL_LANGS.test(LANG_BASE) ? 'rtl' : 'ltr';
   rootEl.hidden = true; // shown once the stylesheet arrived (or failed), so nothing flashes unstyled
 
   var launcher = el('button', 'cp-launcher');
@@ -511,7 +649,7 @@
   var log = el('div', 'cp-log');
   log.setAttribute('role', 'log');
   log.setAttribute('aria-live', 'polite');
-  log.setAttribute('aria-label', 'Conversation');
+  log.setAttribute('aria-label', TEXT.conversation);
   log.tabIndex = 0;
 
   var statusEl = el('p', 'cp-sr-only cp-status');
@@ -745,7 +883,7 @@
           var delay = busyRetryDelay(after);
           attempt++;
           if (before === null) before = subtitleEl.textContent;
-          var text = TEXT.busy.replace('{s}', String(Math.ceil(delay / 1000)));
+          var text = fill(TEXT.busy, { s: Math.ceil(delay / 1000) });
           setSubtitle(text);
           setStatus(text);
           return sleep(delay, init.signal).then(go);
@@ -766,7 +904,7 @@
       try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
       var err = (body && body.error) || {};
       var code = typeof err.code === 'string' ? err.code : 'http_' + res.status;
-      var message = typeof err.message === 'string' && err.message ? err.message : 'Request failed (HTTP ' + res.status + ').';
+      var message = typeof err.message === 'string' && err.message ? err.message : fill(TEXT.requestFailed, { s: res.status });
       return ApiError(res.status, code, message, res, body);
     });
   }
@@ -961,7 +1099,7 @@
     if (!e) return TEXT.unavailable;
     if (e.network) return TEXT.sendFailed;
     if (e.status === 502 || e.status === 503 || e.status === 504) return TEXT.unavailable;
-    if (e.status === 500) return 'Something went wrong. Please try again.';
+    if (e.status === 500) return TEXT.serverError;
     return e.message || TEXT.unavailable;
   }
 
@@ -976,10 +1114,8 @@
     if (after === null && typeof details.retry_after === 'number') after = details.retry_after;
     if (after === null) after = 60;
     var scope = (rl && rl.scope) || details.scope || '';
-    var lead = /^origin/.test(scope) ? 'This chat is getting a lot of messages right now.'
-      : /^create/.test(scope) ? 'Too many chat sessions were started from this network.'
-      : 'You’re sending messages too quickly.';
-    var note = addNote(lead + ' Please wait ' + duration(after) + ' before trying again.', 'limit');
+    var lead = /^origin/.test(scope) ? TEXT.limitOrigin : /^create/.test(scope) ? TEXT.limitCreate : TEXT.limitSession;
+    var note = addNote(lead + ' ' + fill(TEXT.limitWait, { t: duration(after) }), 'limit');
     note.setAttribute('role', 'alert');
     state.blockedUntil = Date.now() + after * 1000;
     updateComposer();
@@ -988,9 +1124,9 @@
   }
 
   function duration(s) {
-    if (s < 90) return s + (s === 1 ? ' second' : ' seconds');
+    if (s < 90) return s === 1 ? TEXT.second : fill(TEXT.seconds, { n: s });
     var m = Math.ceil(s / 60);
-    return m < 90 ? 'about ' + m + ' minutes' : 'about ' + Math.ceil(m / 60) + ' hours';
+    return m < 90 ? fill(TEXT.minutes, { n: m }) : fill(TEXT.hours, { n: Math.ceil(m / 60) });
   }
 
   function tickRateLimit() {
@@ -999,7 +1135,7 @@
     if (left > 0) {
       // The countdown is shown on the button and in the placeholder, outside the live regions (which would
       // read it out every second).
-      input.placeholder = 'You can send again in ' + duration(left);
+      input.placeholder = fill(TEXT.sendAgainIn, { t: duration(left) });
       sendBtn.title = input.placeholder;
       sendBtn.setAttribute('aria-label', TEXT.send + ' (' + input.placeholder.toLowerCase() + ')');
       sendCount.textContent = left > 99 ? Math.ceil(left / 60) + 'm' : String(left);
@@ -1268,7 +1404,7 @@
     } else if (!x.answer) {
       addNote(TEXT.empty, 'info');
     } else if (x.finish && !OK_STATUS.test(x.finish)) {
-      setMeta(node, 'Finished early (' + x.finish + ')', 'warn');
+      setMeta(node, fill(TEXT.finishedEarly, { r: x.finish }), 'warn');
     }
   }
 
@@ -1315,16 +1451,16 @@
     var code = typeof err.code === 'string' ? err.code : '';
     switch (code) {
       case 'client_gone': return TEXT.lost;
-      case 'upstream_timeout': return 'The assistant took too long to answer. Please try again.';
-      case 'server_shutdown': return 'The chat server is restarting. Please try again in a moment.';
-      case 'answer_too_long': return 'The answer was too long and was cut off.';
+      case 'upstream_timeout': return TEXT.upstreamTimeout;
+      case 'server_shutdown': return TEXT.serverShutdown;
+      case 'answer_too_long': return TEXT.tooLong;
       case 'empty_answer': return TEXT.empty;
-      case 'upstream_lost': return 'The answer was interrupted. Please try again.';
+      case 'upstream_lost': return TEXT.interrupted;
       case 'upstream_error':
-      case 'upstream_malformed': return 'Something went wrong while answering. Please try again.';
+      case 'upstream_malformed': return TEXT.answerError;
       default:
-        if (/^answer_/.test(code)) return 'The answer ended early.';
-        return typeof err.message === 'string' && err.message ? err.message : 'The answer failed.';
+        if (/^answer_/.test(code)) return TEXT.endedEarly;
+        return typeof err.message === 'string' && err.message ? err.message : TEXT.answerFailed;
     }
   }
 
