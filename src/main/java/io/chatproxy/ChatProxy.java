@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.helidon.http.Method;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.http.HttpRouting;
@@ -33,6 +34,8 @@ import io.chatproxy.persistence.StorageUnavailableException;
 import io.chatproxy.persistence.Sweeper;
 import io.chatproxy.observe.DependencyProbe;
 import io.chatproxy.ratelimit.LocalRateLimiter;
+import io.chatproxy.routes.BodyLimitFilter;
+import io.chatproxy.routes.RouteTable;
 import io.chatproxy.ratelimit.RateLimiter;
 import io.chatproxy.ratelimit.RedisRateLimiter;
 import io.chatproxy.ratelimit.ResilientRateLimiter;
@@ -79,7 +82,8 @@ public final class ChatProxy implements AutoCloseable {
     private final Optional<RedisStore> redis;
     private final Sweeper sweeper;
     private final GuardedUpstream upstream;
-    private final Drain drain = new Drain();
+    private final RouteTable routes = new RouteTable();
+    private final Drain drain = new Drain(routes);
     private final RouteBulkheads bulkheads;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
@@ -141,7 +145,7 @@ public final class ChatProxy implements AutoCloseable {
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                 version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
-        this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected);
+        this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected, routes);
         metrics.breakerState(upstream::breakerLevel);
     }
 
@@ -183,19 +187,29 @@ public final class ChatProxy implements AutoCloseable {
         routing.addFilter(new RequestIds(settings.config().get("app.instance-id").asString().orElse("")))
                 .addFilter(new SecurityHeaders())
                 .addFilter(new RequestOriginFilter(security.allowedHosts()))
-                .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials()))
+                .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors))
+                .addFilter(new BodyLimitFilter(routes, settings.maxBodyBytes()))
                 .addFilter(drain)
                 .addFilter(bulkheads)
-                .register("/api/v1/session", sessionService)
-                .register("/api/v1/chat", chatService)
-                .register("/api/v1/n8n", n8nChatService)
-                .register("/health", healthService)
-                .register("/metrics", metricsService)
-                .register("/", new WidgetAssets())
-                .register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
-                        .location("/WEB")
-                        .welcome("index.html")
-                        .build()));
+                .register("/api/v1/session", routes.checked("/api/v1/session", sessionService))
+                .register("/api/v1/chat", routes.checked("/api/v1/chat", chatService))
+                .register("/api/v1/n8n", routes.checked("/api/v1/n8n", n8nChatService))
+                .register("/health", routes.checked("/health", healthService))
+                .register("/metrics", routes.checked("/metrics", metricsService))
+                .register("/", routes.checked("/", new WidgetAssets()));
+        // served by Helidon's features, declared in the table as prefixes
+        routes.registeredPrefix(Method.GET, "/observe");
+        routes.registeredPrefix(Method.GET, "/");
+        routes.registeredPrefix(Method.HEAD, "/");
+        routing.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                .location("/WEB")
+                .welcome("index.html")
+                .build()));
+    }
+
+    /** Every route and its guards. */
+    public RouteTable routes() {
+        return routes;
     }
 
     /** The settings this application was built from. */

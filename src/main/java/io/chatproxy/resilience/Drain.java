@@ -5,16 +5,17 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 
-import io.helidon.http.Method;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
+import io.chatproxy.routes.RouteTable;
 import io.chatproxy.web.ApiException;
 
 /**
- * Graceful shutdown: once draining starts, readiness turns false and new chat messages get 503 so the load balancer
+ * Graceful shutdown: once draining starts, readiness turns false and new work on the streaming routes (those of
+ * the route table refused while draining: chat messages, resumes, @n8n/chat) gets 503 so the load balancer
  * sends them elsewhere, while open streams may finish until the drain timeout; the rest are then ended with
  * {@code server_shutdown} (each stores its partial answer).
  */
@@ -22,11 +23,21 @@ public final class Drain implements Filter {
     private static final System.Logger LOGGER = System.getLogger(Drain.class.getName());
 
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final RouteTable routes;
+
+    /**
+     * Creates the drain.
+     *
+     * @param routes which routes are refused while draining
+     */
+    public Drain(RouteTable routes) {
+        this.routes = routes;
+    }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (draining.get() && Method.POST.equals(req.prologue().method())
-                && req.path().path().startsWith("/api/v1/chat/")) {
+        if (draining.get() && routes.find(req.prologue().method(), req.path().path())
+                .filter(r -> r.group().refusedWhileDraining()).isPresent()) {
             throw ApiException.unavailable("server_draining", "This server is restarting: please retry", 1);
         }
         chain.proceed();

@@ -1,6 +1,6 @@
 package io.chatproxy.resilience;
 
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -11,6 +11,8 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
+import io.chatproxy.routes.AdmissionGroup;
+import io.chatproxy.routes.RouteTable;
 import io.chatproxy.web.ApiException;
 
 /**
@@ -19,7 +21,8 @@ import io.chatproxy.web.ApiException;
  * (limit and queue), the answer is 503 with {@code Retry-After}.
  */
 public final class RouteBulkheads implements Filter {
-    private final Map<String, Bulkhead> byPrefix = new LinkedHashMap<>();
+    private final Map<AdmissionGroup, Bulkhead> byGroup = new EnumMap<>(AdmissionGroup.class);
+    private final RouteTable routes;
     private final Consumer<String> onRejected;
 
     /**
@@ -27,19 +30,20 @@ public final class RouteBulkheads implements Filter {
      *
      * @param settings sizes
      * @param onRejected called with the group name for each rejected request
+     * @param routes which group each route is in
      */
-    public RouteBulkheads(ResilienceSettings settings, Consumer<String> onRejected) {
+    public RouteBulkheads(ResilienceSettings settings, Consumer<String> onRejected, RouteTable routes) {
         this.onRejected = onRejected;
-        byPrefix.put("/api/v1/chat/history", bulkhead("history", settings.history()));
-        byPrefix.put("/api/v1/chat/", bulkhead("chat", settings.chat()));
-        byPrefix.put("/api/v1/session", bulkhead("session", settings.session()));
+        this.routes = routes;
+        byGroup.put(AdmissionGroup.HISTORY, bulkhead("history", settings.history()));
+        byGroup.put(AdmissionGroup.CHAT, bulkhead("chat", settings.chat()));
+        byGroup.put(AdmissionGroup.SESSION, bulkhead("session", settings.session()));
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.path().path();
-        Bulkhead bulkhead = byPrefix.entrySet().stream().filter(e -> path.startsWith(e.getKey()))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        Bulkhead bulkhead = routes.find(req.prologue().method(), req.path().path())
+                .map(r -> byGroup.get(r.group().admission())).orElse(null);
         if (bulkhead == null) {
             chain.proceed();
             return;
@@ -57,7 +61,7 @@ public final class RouteBulkheads implements Filter {
 
     /** Calls running now in a group, for metrics. */
     public long inProgress(String group) {
-        return byPrefix.values().stream().filter(b -> b.name().equals(group))
+        return byGroup.values().stream().filter(b -> b.name().equals(group))
                 .mapToLong(b -> b.stats().concurrentExecutions()).sum();
     }
 

@@ -1,5 +1,7 @@
 package io.chatproxy.security;
 
+import java.util.function.Predicate;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -23,21 +25,24 @@ public final class CorsFilter implements Filter {
 
     private final OriginPolicy origins;
     private final boolean allowCredentials;
+    private final Predicate<String> corsPath;
 
     /**
      * Creates the filter.
      *
      * @param origins allowed origins
      * @param allowCredentials whether to send {@code Access-Control-Allow-Credentials: true}
+     * @param corsPath whether CORS applies to a path (the route table's API routes)
      */
-    public CorsFilter(OriginPolicy origins, boolean allowCredentials) {
+    public CorsFilter(OriginPolicy origins, boolean allowCredentials, Predicate<String> corsPath) {
         this.origins = origins;
         this.allowCredentials = allowCredentials;
+        this.corsPath = corsPath;
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        if (!req.path().path().startsWith("/api/")) {
+        if (!corsPath.test(req.path().path())) {
             chain.proceed();
             return;
         }
