@@ -38,7 +38,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param trustedProxies CIDRs whose X-Forwarded-For is believed
  * @param threats threat-detection action
  * @param maxBodyBytes largest API request body
- * @param resilience bulkheads, breaker and drain
+ * @param resilience admission, breaker and drain
  */
 public record AppSettings(Config config,
         String name,

@@ -43,7 +43,7 @@ import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
 import io.chatproxy.resilience.Drain;
 import io.chatproxy.resilience.GuardedUpstream;
-import io.chatproxy.resilience.RouteBulkheads;
+import io.chatproxy.resilience.Admission;
 import io.chatproxy.session.PageUrls;
 import io.chatproxy.session.RedisSessionCache;
 import io.chatproxy.session.SessionCache;
@@ -84,7 +84,7 @@ public final class ChatProxy implements AutoCloseable {
     private final GuardedUpstream upstream;
     private final RouteTable routes = new RouteTable();
     private final Drain drain = new Drain(routes);
-    private final RouteBulkheads bulkheads;
+    private final Admission admission;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
     private final StreamWatchdog watchdog;
@@ -145,7 +145,7 @@ public final class ChatProxy implements AutoCloseable {
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                 version());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
-        this.bulkheads = new RouteBulkheads(settings.resilience(), metrics::bulkheadRejected, routes);
+        this.admission = new Admission(settings.resilience(), metrics::bulkheadRejected, routes);
         metrics.breakerState(upstream::breakerLevel);
     }
 
@@ -190,7 +190,7 @@ public final class ChatProxy implements AutoCloseable {
                 .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors))
                 .addFilter(new BodyLimitFilter(routes, settings.maxBodyBytes()))
                 .addFilter(drain)
-                .addFilter(bulkheads)
+                .addFilter(admission)
                 .register("/api/v1/session", routes.checked("/api/v1/session", sessionService))
                 .register("/api/v1/chat", routes.checked("/api/v1/chat", chatService))
                 .register("/api/v1/n8n", routes.checked("/api/v1/n8n", n8nChatService))
@@ -205,6 +205,11 @@ public final class ChatProxy implements AutoCloseable {
                 .location("/WEB")
                 .welcome("index.html")
                 .build()));
+    }
+
+    /** Admission per route group. */
+    public Admission admission() {
+        return admission;
     }
 
     /** Every route and its guards. */

@@ -5,11 +5,11 @@ import java.time.Duration;
 import io.chatproxy.config.SettingsReader;
 
 /**
- * Bulkheads, the circuit breaker around n8n, and the drain on shutdown.
+ * Admission per route group, the circuit breaker around n8n, and the drain on shutdown.
  *
- * @param chat bulkhead of chat streams
- * @param session bulkhead of session calls
- * @param history bulkhead of history reads
+ * @param chat admission of chat streams
+ * @param session admission of session calls
+ * @param history admission of history reads
  * @param breakerVolume calls the breaker looks at
  * @param breakerErrorRatio percentage of failures among them that opens it
  * @param breakerDelay how long it stays open before letting a trial call through
@@ -17,9 +17,9 @@ import io.chatproxy.config.SettingsReader;
  * @param connectRetryDelay pause before the single retry of a refused connection
  * @param drainTimeout how long open streams may finish after SIGTERM
  */
-public record ResilienceSettings(BulkheadSize chat,
-        BulkheadSize session,
-        BulkheadSize history,
+public record ResilienceSettings(AdmissionSize chat,
+        AdmissionSize session,
+        AdmissionSize history,
         int breakerVolume,
         int breakerErrorRatio,
         Duration breakerDelay,
@@ -42,17 +42,20 @@ public record ResilienceSettings(BulkheadSize chat,
                 r.duration("resilience.drain-timeout"));
     }
 
-    private static BulkheadSize size(SettingsReader r, String group) {
-        return new BulkheadSize(r.integer("resilience.bulkheads." + group + ".limit", 1, 1_000_000),
-                r.integer("resilience.bulkheads." + group + ".queue", 0, 1_000_000));
+    private static AdmissionSize size(SettingsReader r, String group) {
+        String prefix = "resilience.admission." + group;
+        return new AdmissionSize(r.integer(prefix + ".permits", 1, 1_000_000),
+                r.duration(prefix + ".max-wait"),
+                r.integer(prefix + ".max-waiters", 0, 1_000_000));
     }
 
     /**
-     * Size of one bulkhead.
+     * Admission of one route group.
      *
-     * @param limit calls at once
-     * @param queue calls waiting for a place
+     * @param permits requests served at once
+     * @param maxWait longest a request waits for a permit before 503 server_busy
+     * @param maxWaiters requests that may wait at once; one more is refused at once
      */
-    public record BulkheadSize(int limit, int queue) {
+    public record AdmissionSize(int permits, Duration maxWait, int maxWaiters) {
     }
 }

@@ -250,8 +250,8 @@ class FaultInjectionTest {
     @Test
     void fullChatBulkheadLeavesSessionsAndHealthAnswering() throws Exception {
         n8n.reply(Reply.streamForever(Duration.ofMillis(200)));
-        Visitor visitor = serve("CHAT_PROXY_RESILIENCE__BULKHEADS__CHAT__LIMIT", "2",
-                "CHAT_PROXY_RESILIENCE__BULKHEADS__CHAT__QUEUE", "0",
+        Visitor visitor = serve("CHAT_PROXY_RESILIENCE__ADMISSION__CHAT__PERMITS", "2",
+                "CHAT_PROXY_RESILIENCE__ADMISSION__CHAT__MAX_WAIT", "PT0.1S",
                 "CHAT_PROXY_N8N__IDLE_TIMEOUT", "PT30S",
                 "CHAT_PROXY_N8N__MAX_ANSWER_CHARS", "100000");
         List<HttpResponse<InputStream>> open = new ArrayList<>();

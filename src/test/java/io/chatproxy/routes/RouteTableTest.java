@@ -101,6 +101,22 @@ class RouteTableTest {
     }
 
     @Test
+    void everyRouteWaitsInItsOwnAdmissionGroup() {
+        var admission = app.app().admission();
+        for (Route route : app.app().routes().routes()) {
+            Map<AdmissionGroup, Long> before = new java.util.EnumMap<>(AdmissionGroup.class);
+            for (AdmissionGroup g : AdmissionGroup.values()) {
+                before.put(g, admission.admitted(g));
+            }
+            send(route, route.group().body() == JSON ? "{}" : "", false);
+            for (AdmissionGroup g : AdmissionGroup.values()) {
+                long expected = before.get(g) + (g != NONE && g == route.group().admission() ? 1 : 0);
+                assertThat(key(route) + " in " + g, admission.admitted(g), is(expected));
+            }
+        }
+    }
+
+    @Test
     void bodiesAboveTheRouteLimitAreRefusedBeforeTheHandler() {
         for (Route route : app.app().routes().routes()) {
             long limit = route.group().body() == JSON ? 2048 : 0;
