@@ -10,6 +10,7 @@ import io.helidon.webserver.WebServer;
 
 import io.chatproxy.config.ConfigurationException;
 import io.chatproxy.config.SettingsSource;
+import io.chatproxy.observe.ShutdownLogManager;
 import io.chatproxy.observe.AccessLog;
 import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.observe.ObserveEndpoints;
@@ -28,6 +29,7 @@ public final class Main {
      * @param args ignored
      */
     public static void main(String[] args) {
+        installLogManager();
         LogConfig.configureRuntime();
         Config config = SettingsSource.fromProcess();
         AppSettings settings;
@@ -46,6 +48,14 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, server), "chat-proxy-shutdown"));
         System.getLogger(Main.class.getName()).log(Level.INFO, "chat-proxy listening on http://"
                 + settings.host() + ":" + server.port());
+    }
+
+    /** Selects {@link ShutdownLogManager} (drain lines survive shutdown), unless one was chosen with -D. */
+    private static void installLogManager() {
+        // a class literal loads the class without initialising LogManager, which reads the property once
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+        }
     }
 
     private static void configureLogging(AppSettings settings) {

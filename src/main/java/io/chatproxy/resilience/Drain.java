@@ -59,19 +59,22 @@ public final class Drain implements Filter {
         if (!draining.compareAndSet(false, true)) {
             return;
         }
-        LOGGER.log(Level.INFO, "Draining: " + openStreams.getAsInt() + " open streams, waiting up to " + timeout);
+        int open = openStreams.getAsInt();
+        LOGGER.log(Level.INFO, "Draining: " + open + " open streams, waiting up to " + timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (openStreams.getAsInt() > 0 && System.nanoTime() - deadline < 0) {
             sleep(50);
         }
-        if (openStreams.getAsInt() > 0) {
-            LOGGER.log(Level.WARNING, "Drain timeout: ending " + openStreams.getAsInt() + " open streams");
+        int ended = openStreams.getAsInt();
+        if (ended > 0) {
+            LOGGER.log(Level.WARNING, "Drain timeout: ending " + ended + " open streams");
             endStreams.run();
             long grace = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (openStreams.getAsInt() > 0 && System.nanoTime() - grace < 0) {
                 sleep(20);
             }
         }
+        LOGGER.log(Level.INFO, "drained: " + Math.max(0, open - ended) + " streams finished, " + ended + " ended");
     }
 
     private static void sleep(long millis) {

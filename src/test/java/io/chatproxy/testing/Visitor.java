@@ -32,7 +32,7 @@ public final class Visitor {
     private String cookie;
     private String sessionId;
 
-    Visitor(URI base, String origin, String userAgent) {
+    public Visitor(URI base, String origin, String userAgent) {
         this.base = base;
         this.origin = origin;
         this.userAgent = userAgent;
