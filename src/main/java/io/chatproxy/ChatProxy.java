@@ -139,7 +139,7 @@ public final class ChatProxy implements AutoCloseable {
                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
                 messages, metrics, settings.logMessageContent());
         this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json,
-                pageUrls);
+                pageUrls, rateLimits, clientAddress);
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
                 clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,

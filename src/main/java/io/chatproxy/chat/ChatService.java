@@ -12,6 +12,8 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import io.chatproxy.ratelimit.RateLimitGuard;
+import io.chatproxy.security.ClientAddress;
 import io.chatproxy.session.AuthenticatedSession;
 import io.chatproxy.session.SessionAuthenticator;
 import io.chatproxy.session.PageUrls;
@@ -33,6 +35,8 @@ public final class ChatService implements HttpService {
     private final AnswerResumer resumer;
     private final JsonCodec json;
     private final PageUrls pageUrls;
+    private final RateLimitGuard rateLimits;
+    private final ClientAddress clientAddress;
 
     /**
      * Creates the service.
@@ -45,9 +49,14 @@ public final class ChatService implements HttpService {
      * @param settings stream timing
      * @param json JSON codec
      * @param pageUrls checks and strips page URLs
+     * @param rateLimits limits resumes
+     * @param clientAddress the client's address behind trusted proxies
      */
     public ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
-            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json, PageUrls pageUrls) {
+            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json, PageUrls pageUrls,
+            RateLimitGuard rateLimits, ClientAddress clientAddress) {
+        this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
         this.authenticator = authenticator;
         this.intake = intake;
         this.messages = messages;
@@ -80,6 +89,7 @@ public final class ChatService implements HttpService {
         if (!MESSAGE_ID.matcher(messageId).matches()) {
             throw ApiException.notFound("not_found", "No such answer");
         }
+        rateLimits.resume(res, clientAddress.of(req));
         resumer.resume(req, res, session, messageId);
     }
 

@@ -150,7 +150,10 @@ public final class N8nChatService implements HttpService {
         }
         String key = clientKey(clientSessionId, origin, BrowserFingerprint.of(req.headers()));
         switch (action) {
-            case "loadPreviousSession" -> json.send(res, Status.OK_200, Map.of("data", previous(key)));
+            case "loadPreviousSession" -> {
+                rateLimits.previousSession(res, clientAddress.of(req));
+                json.send(res, Status.OK_200, Map.of("data", previous(key)));
+            }
             case "sendMessage" -> send(req, res, key, origin, chatInput.orElseThrow(
                     () -> ApiException.badRequest("missing_field", "Field 'chatInput' is required")));
             default -> throw ApiException.badRequest("unknown_action", "action must be sendMessage or "

@@ -53,6 +53,17 @@ public final class RateLimitGuard {
                 new Limit("create-origin-minute", originDomain, settings.createOriginPerMinute(), MINUTE)));
     }
 
+    /** Limits resuming an answer's stream (each resume holds a chat permit while it lasts). */
+    public void resume(ServerResponse res, String clientIp) {
+        apply(res, List.of(new Limit("resume-ip-minute", clientIp, settings.resumePerMinute(), MINUTE)));
+    }
+
+    /** Limits @n8n/chat's loadPreviousSession (each reads a whole history). */
+    public void previousSession(ServerResponse res, String clientIp) {
+        apply(res, List.of(new Limit("previous-session-ip-minute", clientIp, settings.previousSessionPerMinute(),
+                MINUTE)));
+    }
+
     /** The limiter, for health and metrics. */
     public RateLimiter limiter() {
         return limiter;

@@ -14,6 +14,8 @@ import io.chatproxy.config.SettingsReader;
  * @param originPerHour chat messages per site per hour
  * @param createPerMinute new sessions per client IP per minute
  * @param createOriginPerMinute new sessions per site per minute
+ * @param resumePerMinute answer resumes per client IP per minute
+ * @param previousSessionPerMinute @n8n/chat loadPreviousSession calls per client IP per minute
  */
 public record RateLimitSettings(int sessionPerMinute,
         int sessionPerHour,
@@ -22,7 +24,9 @@ public record RateLimitSettings(int sessionPerMinute,
         int originPerMinute,
         int originPerHour,
         int createPerMinute,
-        int createOriginPerMinute) {
+        int createOriginPerMinute,
+        int resumePerMinute,
+        int previousSessionPerMinute) {
     private static final int MAX = 10_000_000;
 
     /**
@@ -42,7 +46,9 @@ public record RateLimitSettings(int sessionPerMinute,
                 r.integer("rate-limit.origin.per-minute", 1, MAX),
                 r.integer("rate-limit.origin.per-hour", 1, MAX),
                 r.integer("rate-limit.session-create.per-minute", 1, MAX),
-                r.integer("rate-limit.session-create.origin-per-minute", 1, MAX));
+                r.integer("rate-limit.session-create.origin-per-minute", 1, MAX),
+                r.integer("rate-limit.resume.per-minute", 1, MAX),
+                r.integer("rate-limit.previous-session.per-minute", 1, MAX));
     }
 
     private static int scope(SettingsReader r, String key, int fallback) {
