@@ -50,8 +50,12 @@ class DatabaseOutageTest {
 
     @AfterEach
     void stop() {
-        n8n.close();
-        postgres.close();
+        if (n8n != null) {
+            n8n.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
     }
 
     @Test

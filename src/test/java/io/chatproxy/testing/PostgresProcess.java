@@ -12,11 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * A PostgreSQL server of the test's own (the installed PostgreSQL binaries) on a free loopback port, data under
+ * A PostgreSQL server of the test's own (the installed PostgreSQL binaries, else the embedded ones) on a free loopback port, data under
  * {@code target/}, that the test can stop (fast or immediate) and start again. PostgreSQL refuses to run as root, so
  * as root it runs as the {@code postgres} user and is stopped by signals to its postmaster.
  */
@@ -164,14 +165,21 @@ public final class PostgresProcess implements AutoCloseable {
         }
     }
 
+    /** The installed PostgreSQL (as on CI), else the PostgreSQL 15 binaries the embedded test server unpacks. */
     private static Path binaries() {
-        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-                    .max(Comparator.naturalOrder())
-                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL binaries under /usr/lib/postgresql"));
-        } catch (IOException e) {
-            throw new IllegalStateException("PostgreSQL binaries (/usr/lib/postgresql/*/bin) are needed", e);
+        Path installed = Path.of("/usr/lib/postgresql");
+        if (Files.isDirectory(installed)) {
+            try (Stream<Path> versions = Files.list(installed)) {
+                Optional<Path> newest = versions.map(v -> v.resolve("bin"))
+                        .filter(b -> Files.isExecutable(b.resolve("initdb"))).max(Comparator.naturalOrder());
+                if (newest.isPresent()) {
+                    return newest.get();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        return TestServices.embeddedPostgresBinaries();
     }
 
     private static int freePort() {

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import redis.embedded.core.ExecutableProvider;
@@ -143,6 +145,34 @@ public final class TestServices {
             return new Postgres("127.0.0.1", pg.getPort(), "postgres", "", "embedded PostgreSQL 15");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+        }
+    }
+
+    /**
+     * The bin directory of the PostgreSQL binaries that zonky unpacks into {@code java.io.tmpdir/embedded-pg}; if no
+     * embedded server has run yet, one is started and stopped once to unpack them.
+     */
+    static Path embeddedPostgresBinaries() {
+        Path unpacked = Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg");
+        return findInitdb(unpacked).orElseGet(() -> {
+            try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(DATA.resolve("unpack"))
+                    .setCleanDataDirectory(true).start()) {
+                return findInitdb(unpacked).orElseThrow(
+                        () -> new IllegalStateException("no PostgreSQL binaries under " + unpacked));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot unpack the embedded PostgreSQL", e);
+            }
+        });
+    }
+
+    private static Optional<Path> findInitdb(Path unpacked) {
+        if (!Files.isDirectory(unpacked)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> dirs = Files.list(unpacked)) {
+            return dirs.map(d -> d.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb"))).findFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
