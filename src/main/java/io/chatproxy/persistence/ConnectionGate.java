@@ -40,7 +40,7 @@ final class ConnectionGate implements AutoCloseable {
     }
 
     /** The database could not be reached: fail fast until the probe reaches it. */
-    void failed() {
+    private void failed() {
         if (!closed && down.compareAndSet(false, true)) {
             LOGGER.log(System.Logger.Level.WARNING, "Database unreachable: failing fast until it answers again");
             onChange.accept(false);
@@ -56,19 +56,27 @@ final class ConnectionGate implements AutoCloseable {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                if (!down.get() && checking.compareAndSet(false, true)) {
-                    Thread.ofVirtual().name("database-check").start(() -> {
-                        try {
-                            if (!reachable.getAsBoolean()) {
-                                failed();
-                            }
-                        } finally {
-                            checking.set(false);
-                        }
-                    });
-                }
+                suspect();
                 return;
             }
+        }
+    }
+
+    /**
+     * No connection came from the pool in time: the database may be down, or only every connection busy (a burst).
+     * A probe outside the pool tells which; only a database that cannot be reached closes the gate.
+     */
+    void suspect() {
+        if (!closed && !down.get() && checking.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("database-check").start(() -> {
+                try {
+                    if (!reachable.getAsBoolean()) {
+                        failed();
+                    }
+                } finally {
+                    checking.set(false);
+                }
+            });
         }
     }
 

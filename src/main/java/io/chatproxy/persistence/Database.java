@@ -76,7 +76,7 @@ public final class Database implements AutoCloseable {
         try {
             return dataSource.getConnection();
         } catch (SQLException e) {
-            gate.failed();
+            gate.suspect();
             throw new StorageUnavailableException(e);
         }
     }

@@ -60,6 +60,8 @@ public final class TestApp implements AutoCloseable {
         env.put("CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__ORIGIN_PER_MINUTE", "100000");
         env.put("CHAT_PROXY_RATE_LIMIT__ORIGIN__PER_MINUTE", "100000");
         env.put("CHAT_PROXY_RATE_LIMIT__ORIGIN__PER_HOUR", "1000000");
+        env.put("CHAT_PROXY_RATE_LIMIT__RESUME__PER_MINUTE", "100000");
+        env.put("CHAT_PROXY_RATE_LIMIT__PREVIOUS_SESSION__PER_MINUTE", "100000");
         env.put("DATABASE_URL", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         return env;
     }
