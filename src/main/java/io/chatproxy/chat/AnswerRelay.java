@@ -109,7 +109,7 @@ public final class AnswerRelay {
             return upstream.open(request);
         } catch (UpstreamException e) {
             messages.finish(exchange.answerId(), "", MessageStatus.ERROR);
-            ApiException error = UpstreamErrors.toApi(e);
+            ApiException error = UpstreamErrors.toApi(e, request.requestId());
             events.upstreamFailed(error.code());
             throw error;
         }

@@ -24,7 +24,9 @@ import io.chatproxy.web.RequestIds;
  */
 public final class MessageIntake {
     private static final System.Logger LOGGER = System.getLogger(MessageIntake.class.getName());
-    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+    // W3C Trace Context: lower-case hex; version ff is invalid; a future version may append "-..." fields
+    private static final Pattern TRACEPARENT = Pattern.compile(
+            "(?!ff)([0-9a-f]{2})-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-.*)?");
 
     private final MessageText messageText;
     private final ThreatDetector threats;
@@ -116,9 +118,24 @@ public final class MessageIntake {
         return verdict;
     }
 
-    /** The caller's W3C trace context, passed on to n8n when it is well formed. */
+    /** The caller's W3C trace context, passed on to n8n when it is valid; an invalid one is dropped. */
     private static String traceparent(ServerRequest req) {
-        return req.headers().first(HeaderNames.create("traceparent"))
-                .filter(v -> TRACEPARENT.matcher(v).matches()).orElse("");
+        return req.headers().first(HeaderNames.create("traceparent")).map(MessageIntake::validTraceparent)
+                .orElse("");
+    }
+
+    /**
+     * A traceparent as W3C Trace Context accepts it: version 00 exactly in its 55-character form, a later version
+     * (not ff) possibly with more fields; trace and parent ids not all zero.
+     *
+     * @param value the header
+     * @return the header, or "" when invalid
+     */
+    static String validTraceparent(String value) {
+        var m = TRACEPARENT.matcher(value);
+        if (!m.matches() || ("00".equals(m.group(1)) && m.group(2) != null)) {
+            return "";
+        }
+        return value.substring(0, 55);
     }
 }

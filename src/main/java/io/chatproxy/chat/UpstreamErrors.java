@@ -12,6 +12,8 @@ import io.chatproxy.web.ApiException;
  * hold internals (with NODE_ENV other than production, stack traces with server paths).
  */
 final class UpstreamErrors {
+    private static final System.Logger LOGGER = System.getLogger(UpstreamErrors.class.getName());
+
     private UpstreamErrors() {
     }
 
@@ -19,7 +21,15 @@ final class UpstreamErrors {
         return e instanceof UpstreamException.BreakerOpen open ? Long.toString(open.retryAfterSeconds()) : "5";
     }
 
-    static ApiException toApi(UpstreamException e) {
+    /**
+     * The browser's error for an upstream failure. Visitors are never told which settings to check: hints for the
+     * operator go to the log with the request id the visitor sees.
+     *
+     * @param e the failure
+     * @param requestId the request's id, for the log
+     * @return the error to answer
+     */
+    static ApiException toApi(UpstreamException e, String requestId) {
         Map<String, Object> details = e.status().isPresent()
                 ? Map.of("upstream_status", e.status().getAsInt())
                 : Map.of();
@@ -32,15 +42,19 @@ final class UpstreamErrors {
                     Map.of("Retry-After", "10"), details);
             case TIMEOUT -> new ApiException(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",
                     "The chat workflow did not answer in time", Map.of(), details);
-            case WORKFLOW_NOT_ACTIVE -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
-                    "The chat workflow is not active (n8n answered 404: "
-                            + "activate the workflow or check N8N_WEBHOOK_URL)",
-                    Map.of(), details);
-            case CREDENTIALS_REFUSED -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
-                    "n8n refused the proxy's credentials (check "
-                            + "SESSION_SECRET_KEY, N8N_API_KEY, N8N_AUTH_HEADER_NAME and N8N_AUTH_HEADER_VALUE "
-                            + "against the workflow's authentication)",
-                    Map.of(), details);
+            case WORKFLOW_NOT_ACTIVE -> {
+                LOGGER.log(System.Logger.Level.WARNING, "n8n answered 404 (request " + requestId
+                        + "): activate the workflow or check N8N_WEBHOOK_URL");
+                yield new ApiException(Status.BAD_GATEWAY_502, "upstream_error", "The chat workflow is not active",
+                        Map.of(), details);
+            }
+            case CREDENTIALS_REFUSED -> {
+                LOGGER.log(System.Logger.Level.WARNING, "n8n refused the proxy's credentials (request " + requestId
+                        + "): check SESSION_SECRET_KEY, N8N_API_KEY, N8N_AUTH_HEADER_NAME and N8N_AUTH_HEADER_VALUE "
+                        + "against the workflow's authentication");
+                yield new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
+                        "The chat service is misconfigured: please try again later", Map.of(), details);
+            }
             case ERROR_STATUS -> new ApiException(Status.BAD_GATEWAY_502, "upstream_error",
                     "The chat workflow failed", Map.of(), details);
         };

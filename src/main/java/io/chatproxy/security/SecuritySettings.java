@@ -90,6 +90,9 @@ public record SecuritySettings(SigningKey sessionKey,
         if (secret.getBytes(StandardCharsets.UTF_8).length < SigningKey.MIN_BYTES) {
             throw SettingsReader.invalid(key, "is too short: use at least " + SigningKey.MIN_BYTES + " bytes");
         }
+        KeyStrength.weakness(secret).ifPresent(why -> {
+            throw SettingsReader.invalid(key, why + ": generate a random one, e.g. openssl rand -base64 48");
+        });
         return SigningKey.of(secret);
     }
 }

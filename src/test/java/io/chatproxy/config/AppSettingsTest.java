@@ -155,6 +155,58 @@ class AppSettingsTest {
     }
 
     @Test
+    void theExampleKeysOfTheKubernetesSecretAreRefused() throws IOException {
+        for (String line : Files.readAllLines(Path.of("k8s/secret.example.yaml"))) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("JWT_SECRET_KEY:") || trimmed.startsWith("SESSION_SECRET_KEY:")) {
+                String name = trimmed.substring(0, trimmed.indexOf(':'));
+                String value = trimmed.substring(trimmed.indexOf(':') + 1).trim().replace("\"", "");
+                Map<String, String> env = production();
+                env.put(name, value);
+
+                String message = error(env);
+
+                assertThat(message, containsString(name));
+                assertThat(message, containsString("placeholder"));
+                assertThat(message, not(containsString(value)));
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+            "0101010110101010011010011001011010101001",
+            "abcdefgabcdefgaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "changeme-please-to-a-long-random-secret"})
+    void lowEntropyKeysAreRefusedWithTheSettingsName(String key) {
+        Map<String, String> env = production();
+        env.put("JWT_SECRET_KEY", key);
+
+        String message = error(env);
+
+        assertThat(message, containsString("JWT_SECRET_KEY"));
+        assertThat(message, not(containsString(key)));
+    }
+
+    @Test
+    void randomKeysAreAccepted() {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int i = 0; i < 200; i++) {
+            byte[] bytes = new byte[32];
+            random.nextBytes(bytes);
+            Map<String, String> env = production();
+            env.put("JWT_SECRET_KEY", java.util.Base64.getEncoder().encodeToString(bytes));
+            byte[] hex = new byte[24];
+            random.nextBytes(hex);
+            env.put("SESSION_SECRET_KEY", java.util.HexFormat.of().formatHex(hex));
+
+            read(env);
+        }
+    }
+
+    @Test
     void sameKeyForBothTokensIsRefused() {
         Map<String, String> env = production();
         env.put("SESSION_SECRET_KEY", KEY_A);

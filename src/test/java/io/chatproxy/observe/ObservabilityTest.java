@@ -25,6 +25,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 class ObservabilityTest {
     private static final String DB_PASSWORD = "Sup3rSecretDbPassw0rd";
@@ -203,6 +204,20 @@ class ObservabilityTest {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"trace me\"}")));
 
             assertThat(n8n.requests().getLast().header("traceparent"), is(traceparent));
+        }
+    }
+
+    @Test
+    void anInvalidTraceparentIsNotPassedToN8n() {
+        try (TestApp app = app()) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            visitor.send(visitor.request("/api/v1/chat/message").header("Content-Type", "application/json")
+                    .header("traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"trace me\"}")));
+
+            assertThat(n8n.requests().getLast().header("traceparent"), is(nullValue()));
         }
     }
 
