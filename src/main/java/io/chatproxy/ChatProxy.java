@@ -66,6 +66,9 @@ import io.chatproxy.upstream.Upstream;
 import io.chatproxy.web.ApiException;
 import io.chatproxy.web.ErrorResponses;
 import io.chatproxy.web.JsonCodec;
+import io.chatproxy.tracing.TracedUpstream;
+import io.chatproxy.tracing.Tracing;
+import io.chatproxy.tracing.TracingFilter;
 import io.chatproxy.web.RequestIds;
 import io.chatproxy.web.SecurityHeaders;
 import io.chatproxy.web.WidgetAssets;
@@ -94,11 +97,14 @@ public final class ChatProxy implements AutoCloseable {
     private final N8nChatService n8nChatService;
     private final HealthService healthService;
     private final MetricsService metricsService;
+    private final Tracing tracing;
 
     private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock) {
         this.settings = settings;
         this.json = new JsonCodec(settings.maxBodyBytes());
-        this.upstream = new GuardedUpstream(rawUpstream, settings.resilience());
+        this.tracing = Tracing.create(settings.config().get("otel"));
+        this.upstream = new GuardedUpstream(tracing.enabled() ? new TracedUpstream(rawUpstream, tracing) : rawUpstream,
+                settings.resilience());
         SecuritySettings security = settings.security();
         this.database = Database.open(settings.database());
         RedisSettings redisSettings = settings.redis();
@@ -144,7 +150,8 @@ public final class ChatProxy implements AutoCloseable {
                 clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
                 version());
-        this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState);
+        this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState,
+                tracing::droppedSpans);
         this.admission = new Admission(settings.resilience(), metrics::bulkheadRejected, routes);
         metrics.breakerState(upstream::breakerLevel);
     }
@@ -184,6 +191,9 @@ public final class ChatProxy implements AutoCloseable {
                     "Storage is unavailable: please retry shortly", 5));
         });
         SecuritySettings security = settings.security();
+        if (tracing.enabled()) {
+            routing.addFilter(new TracingFilter(tracing));
+        }
         routing.addFilter(new RequestIds(settings.config().get("app.instance-id").asString().orElse("")))
                 .addFilter(new SecurityHeaders())
                 .addFilter(new RequestOriginFilter(security.allowedHosts()))
@@ -268,6 +278,7 @@ public final class ChatProxy implements AutoCloseable {
         metrics.close();
         redis.ifPresent(RedisStore::close);
         database.close();
+        tracing.close();
     }
 
     private List<DependencyProbe> probes(RateLimiter limiter, GuardedUpstream upstream) {

@@ -58,6 +58,8 @@ public final class SettingsSource {
             String key = SettingNames.ENV_TO_KEY.get(name);
             if (key != null) {
                 keys.put(key, value);
+            } else if (name.startsWith("OTEL_")) {
+                keys.put("otel." + name, value); // read by tracing.Tracing, one child per variable
             } else if (name.startsWith("CHAT_PROXY_")) {
                 keys.put(genericKey(name.substring("CHAT_PROXY_".length())), value);
             }

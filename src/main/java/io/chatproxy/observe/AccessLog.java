@@ -1,5 +1,7 @@
 package io.chatproxy.observe;
 
+import io.chatproxy.tracing.TracingFilter;
+
 import io.helidon.webserver.accesslog.AccessLogFeature;
 import io.helidon.webserver.accesslog.HostLogEntry;
 import io.helidon.webserver.accesslog.RequestLineLogEntry;
@@ -10,7 +12,7 @@ import io.helidon.webserver.accesslog.TimestampLogEntry;
 
 /**
  * The access log, one line per request on the {@code io.helidon.webserver.AccessLog} logger:
- * {@code <client> [<time>] "<method> <path> <protocol>" <status> <bytes> <micros>us rid=<request id>}.
+ * {@code <client> [<time>] "<method> <path> <protocol>" <status> <bytes> <micros>us rid=<request id> trace=<trace id>}.
  * It never holds bodies, cookies or tokens.
  */
 public final class AccessLog {
@@ -28,6 +30,7 @@ public final class AccessLog {
                 .addEntry(TimeTakenLogEntry.create())
                 .addEntry(context -> "rid=" + context.serverResponse().headers()
                         .first(io.helidon.http.HeaderNames.create("X-Request-Id")).orElse("-"))
+                .addEntry(context -> "trace=" + TracingFilter.traceId(context.serverRequest()))
                 .build();
     }
 }

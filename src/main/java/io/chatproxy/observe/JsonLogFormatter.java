@@ -1,5 +1,8 @@
 package io.chatproxy.observe;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -13,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * One JSON object per log line ({@code ts}, {@code level}, {@code logger}, {@code message}, {@code thread},
- * {@code error}), for log shippers. Selected with {@code LOG_FORMAT=json}.
+ * {@code error}, and {@code trace_id}/{@code span_id} inside a traced request), for log shippers. Selected with {@code LOG_FORMAT=json}.
  */
 public final class JsonLogFormatter extends Formatter {
     private final ObjectMapper mapper = new ObjectMapper();
@@ -26,6 +29,11 @@ public final class JsonLogFormatter extends Formatter {
         line.put("logger", record.getLoggerName());
         line.put("message", formatMessage(record));
         line.put("thread", Thread.currentThread().getName());
+        SpanContext span = Span.current().getSpanContext();
+        if (span.isValid()) {
+            line.put("trace_id", span.getTraceId());
+            line.put("span_id", span.getSpanId());
+        }
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

@@ -22,6 +22,7 @@ public final class MetricsService implements HttpService {
     private final IntSupplier activeStreams;
     private final JsonCodec json;
     private final java.util.function.Supplier<String> breakerState;
+    private final java.util.function.LongSupplier droppedSpans;
 
     /**
      * Creates the service.
@@ -30,9 +31,11 @@ public final class MetricsService implements HttpService {
      * @param activeStreams open streams now
      * @param json JSON codec
      * @param breakerState state of the circuit breaker around n8n
+     * @param droppedSpans trace spans lost before reaching the collector
      */
     public MetricsService(ProxyMetrics metrics, IntSupplier activeStreams, JsonCodec json,
-            java.util.function.Supplier<String> breakerState) {
+            java.util.function.Supplier<String> breakerState, java.util.function.LongSupplier droppedSpans) {
+        this.droppedSpans = droppedSpans;
         this.breakerState = breakerState;
         this.metrics = metrics;
         this.activeStreams = activeStreams;
@@ -65,6 +68,7 @@ public final class MetricsService implements HttpService {
                 "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
         body.put("sessions", ordered("created", s.sessionsCreated(), "invalid_tokens", s.invalidTokens(),
                 "fingerprint_mismatches", s.fingerprintMismatches()));
+        body.put("tracing", ordered("dropped_spans", droppedSpans.getAsLong()));
         json.send(res, Status.OK_200, body);
     }
 

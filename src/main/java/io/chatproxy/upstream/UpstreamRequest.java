@@ -24,4 +24,9 @@ public record UpstreamRequest(String sessionId,
         String requestId,
         ThreatVerdict threat,
         String traceparent) {
+    /** The same request carrying another W3C trace context (the n8n client span's). */
+    public UpstreamRequest withTraceparent(String context) {
+        return new UpstreamRequest(sessionId, origin, message, originDomain, pageUrl, messageId, requestId, threat,
+                context);
+    }
 }
