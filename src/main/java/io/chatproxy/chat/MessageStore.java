@@ -1,5 +1,7 @@
 package io.chatproxy.chat;
 
+import io.chatproxy.tracing.Spans;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -40,9 +42,17 @@ public final class MessageStore {
      * @param text the visitor's message
      * @return the ids
      */
+    @SuppressWarnings("try") // the span is current while the rows are written
     public Exchange begin(String sessionId, String text) {
         Instant now = clock.instant();
         Exchange exchange = new Exchange(UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        try (Spans.Child span = dbSpan("INSERT messages", "INSERT")) {
+            insertExchange(sessionId, text, now, exchange);
+        }
+        return exchange;
+    }
+
+    private void insertExchange(String sessionId, String text, Instant now, Exchange exchange) {
         db.transaction(tx -> {
             tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
                     .addParam("id", sessionId).execute();
@@ -53,7 +63,11 @@ public final class MessageStore {
             insert(tx, exchange.answerId(), sessionId, last, "assistant", "", MessageStatus.STREAMING, now);
             return exchange;
         });
-        return exchange;
+    }
+
+    private Spans.Child dbSpan(String name, String operation) {
+        return Spans.child(name).attribute("db.system", db.postgres() ? "postgresql" : "h2")
+                .attribute("db.operation", operation).attribute("db.collection.name", "messages");
     }
 
     /**
@@ -64,9 +78,12 @@ public final class MessageStore {
      * @param status how it ended
      */
     public void finish(String answerId, String content, MessageStatus status) {
-        db.call(() -> db.client().execute().createNamedUpdate("finish-message")
-                .addParam("content", content).addParam("status", status.text())
-                .addParam("now", DbTime.of(clock.instant())).addParam("id", answerId).execute());
+        try (Spans.Child span = dbSpan("UPDATE messages", "UPDATE")) {
+            span.attribute("chat.answer.status", status.text());
+            db.call(() -> db.client().execute().createNamedUpdate("finish-message")
+                    .addParam("content", content).addParam("status", status.text())
+                    .addParam("now", DbTime.of(clock.instant())).addParam("id", answerId).execute());
+        }
     }
 
     /**

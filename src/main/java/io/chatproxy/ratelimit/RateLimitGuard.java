@@ -1,5 +1,7 @@
 package io.chatproxy.ratelimit;
 
+import io.chatproxy.tracing.Spans;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +72,14 @@ public final class RateLimitGuard {
     }
 
     private void apply(ServerResponse res, List<Limit> limits) {
-        Decision decision = limiter.acquire(limits);
+        Decision decision;
+        try (Spans.Child span = Spans.child("rate_limit.decide")) {
+            decision = limiter.acquire(limits);
+            span.attribute("chat.rate_limit.scopes",
+                    String.join(",", limits.stream().map(Limit::scope).toList()))
+                    .attribute("chat.rate_limit.outcome", decision.allowed() ? "allowed" : "rejected")
+                    .attribute("chat.rate_limit.scope", decision.limit().scope());
+        }
         Limit limit = decision.limit();
         String policy = "\"" + limit.scope() + "\";q=" + limit.max() + ";w=" + limit.window().toSeconds();
         String state = "\"" + limit.scope() + "\";r=" + decision.remaining() + ";t=" + decision.resetSeconds();

@@ -1,5 +1,7 @@
 package io.chatproxy.session;
 
+import io.chatproxy.tracing.Spans;
+
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +68,17 @@ public final class SessionAuthenticator {
      * @throws ApiException 401 or 403
      */
     public AuthenticatedSession authenticate(ServerRequest req, ServerResponse res, boolean stateChanging) {
+        try (Spans.Child span = Spans.child("session.authenticate")) {
+            try {
+                return check(req, res, stateChanging);
+            } catch (ApiException e) {
+                span.error(e.code());
+                throw e;
+            }
+        }
+    }
+
+    private AuthenticatedSession check(ServerRequest req, ServerResponse res, boolean stateChanging) {
         VerifiedToken token = verifiedToken(req);
         String origin = token.claim("origin").orElseThrow(() -> refused("session_invalid", "no origin claim"));
         if (!token.claim("fp").orElse("").equals(BrowserFingerprint.of(req.headers()))) {

@@ -1,0 +1,192 @@
+package io.chatproxy.tracing;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.chatproxy.testing.FakeN8n;
+import io.chatproxy.testing.SseEvent;
+import io.chatproxy.testing.TestApp;
+import io.chatproxy.testing.TestEnv;
+import io.chatproxy.testing.Visitor;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+class TracingTest {
+    private static final String STREAM_PATH = "/api/v1/chat/stream";
+    private FakeN8n n8n;
+    private OtlpReceiver collector;
+
+    @BeforeEach
+    void start() {
+        n8n = FakeN8n.start();
+        collector = OtlpReceiver.start();
+    }
+
+    @AfterEach
+    void stop() {
+        collector.close();
+        n8n.close();
+    }
+
+    private TestApp app(String endpoint) {
+        return TestApp.start(TestEnv.create().n8n(n8n)
+                .set("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, "OTEL_BSP_SCHEDULE_DELAY", "20",
+                        "OTEL_SERVICE_NAME", "chat-proxy-test")
+                .map());
+    }
+
+    @Test
+    void aStreamedChatIsOneTraceWithItsStepsAndTheN8nCallAsTheParentOfN8nsTraceparent() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ofMillis(5)));
+        try (TestApp app = app(collector.endpoint().toString())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            List<SseEvent> events = visitor.chat("hello");
+            assertThat(events.isEmpty(), is(false));
+
+            List<Span> spans = collector.awaitSpan(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "url.path").equals(Optional.of(STREAM_PATH)));
+            Span server = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
+            assertThat(attr(server, "http.request.method"), is(Optional.of("POST")));
+            assertThat(attr(server, "http.response.status_code"), is(Optional.of("200")));
+            assertThat(attr(server, "http.route").isPresent(), is(true));
+            List<Span> trace = spans.stream().filter(s -> s.getTraceId().equals(server.getTraceId())).toList();
+            List<String> children = trace.stream().filter(s -> s.getParentSpanId().equals(server.getSpanId()))
+                    .map(Span::getName).toList();
+            assertThat(children, containsInAnyOrder("session.authenticate", "rate_limit.decide",
+                    "INSERT messages", "POST n8n", "UPDATE messages"));
+
+            Span rateLimit = named(trace, "rate_limit.decide");
+            assertThat(attr(rateLimit, "chat.rate_limit.outcome"), is(Optional.of("allowed")));
+            assertThat(attr(rateLimit, "chat.rate_limit.scopes").orElseThrow(), startsWith("session-minute,"));
+            Span insert = named(trace, "INSERT messages");
+            assertThat(attr(insert, "db.system"), is(Optional.of("h2")));
+            assertThat(attr(insert, "db.operation"), is(Optional.of("INSERT")));
+
+            Span client = named(trace, "POST n8n");
+            assertThat(client.getKind(), is(Span.SpanKind.SPAN_KIND_CLIENT));
+            assertThat(client.getEventsList().stream().map(Span.Event::getName).toList(),
+                    contains("first_chunk", "end"));
+            assertThat(attr(client.getEventsList().get(1).getAttributesList(), "chat.chunks"), is(Optional.of("3")));
+            String traceparent = n8n.requests().get(0).header("traceparent");
+            // the flags may carry W3C level 2's "random trace id" bit beside "sampled"
+            assertThat(traceparent, startsWith("00-" + OtlpReceiver.hex(server.getTraceId()) + "-"
+                    + OtlpReceiver.hex(client.getSpanId()) + "-0"));
+            assertThat(collector.serviceNames(), hasItem("chat-proxy-test"));
+        }
+    }
+
+    @Test
+    void aCallersTraceparentIsContinued() throws Exception {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String parentId = "00f067aa0ba902b7";
+        try (TestApp app = app(collector.endpoint().toString())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            Visitor.Answer answer = visitor.send(visitor.request("/api/v1/chat/history/" + visitor.sessionId())
+                    .header("traceparent", "00-" + traceId + "-" + parentId + "-01"));
+            assertThat(answer.status(), is(200));
+            List<Span> spans = collector.awaitSpan(s -> OtlpReceiver.hex(s.getTraceId()).equals(traceId)
+                    && s.getKind() == Span.SpanKind.SPAN_KIND_SERVER);
+            Span server = spans.stream().filter(s -> OtlpReceiver.hex(s.getTraceId()).equals(traceId)
+                    && s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+            assertThat(OtlpReceiver.hex(server.getParentSpanId()), is(parentId));
+        }
+    }
+
+    @Test
+    void anN8nFailureMarksTheClientSpanWithItsCode() throws Exception {
+        n8n.reply(FakeN8n.Reply.text(500, "boom"));
+        try (TestApp app = app(collector.endpoint().toString())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            assertThat(visitor.stream("hello").statusCode(), is(502));
+            List<Span> spans = collector.awaitSpan(s -> s.getName().equals("POST n8n")
+                    && s.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR);
+            Span client = named(spans, "POST n8n");
+            assertThat(attr(client, "error.type"), is(Optional.of("error_status")));
+            assertThat(attr(client, "http.response.status_code"), is(Optional.of("500")));
+            Span server = collector.awaitSpan(s -> s.getSpanId().equals(client.getParentSpanId())).stream()
+                    .filter(s -> s.getSpanId().equals(client.getParentSpanId())).findFirst().orElseThrow();
+            assertThat(attr(server, "http.response.status_code"), is(Optional.of("502")));
+            assertThat(server.getStatus().getCode(), is(Status.StatusCode.STATUS_CODE_ERROR));
+        }
+    }
+
+    @Test
+    void anUnreachableCollectorNeitherSlowsNorFailsAChatAndItsSpansAreCountedAsDropped() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestApp app = app("http://127.0.0.1:" + closedPort)) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            for (int i = 0; i < 5; i++) {
+                long started = System.nanoTime();
+                List<SseEvent> events = visitor.chat("hello " + i);
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertThat(events.isEmpty(), is(false));
+                assertThat("chat took " + millis + " ms", millis, lessThan(2_000L));
+            }
+            long deadline = System.currentTimeMillis() + 20_000;
+            long dropped = 0;
+            while (dropped == 0 && System.currentTimeMillis() < deadline) {
+                dropped = visitor.get("/metrics").json().path("tracing").path("dropped_spans").asLong();
+                Thread.sleep(100);
+            }
+            assertThat(dropped, greaterThan(0L));
+        }
+    }
+
+    @Test
+    void withoutAnEndpointTracingIsOffAndNoTraceContextIsMadeUp() {
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).map())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            visitor.chat("hello");
+            assertThat(visitor.get("/metrics").json().path("tracing").path("dropped_spans").asLong(), is(0L));
+            assertThat(n8n.requests().get(0).header("traceparent"), is(nullValue()));
+        }
+    }
+
+    private static Span named(List<Span> spans, String name) {
+        return spans.stream().filter(s -> s.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no span " + name));
+    }
+
+    private static Optional<String> attr(Span span, String key) {
+        return attr(span.getAttributesList(), key);
+    }
+
+    private static Optional<String> attr(List<KeyValue> attributes, String key) {
+        return attributes.stream().filter(a -> a.getKey().equals(key)).findFirst().map(a -> text(a.getValue()));
+    }
+
+    private static String text(AnyValue value) {
+        return switch (value.getValueCase()) {
+            case INT_VALUE -> Long.toString(value.getIntValue());
+            case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+            default -> value.getStringValue();
+        };
+    }
+}
