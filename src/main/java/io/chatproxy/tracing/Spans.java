@@ -36,6 +36,15 @@ public final class Spans {
         return new Child(span, span.makeCurrent());
     }
 
+    /**
+     * Records the error code a response carries ({@code error.type}) on the current span.
+     *
+     * @param code the JSON error code
+     */
+    public static void errorCode(String code) {
+        Span.current().setAttribute("error.type", code);
+    }
+
     /** A running child span; every method does nothing when tracing is off. */
     public static final class Child implements AutoCloseable {
         private final Span span;

@@ -52,18 +52,23 @@ public final class TracingFilter implements Filter {
                 .setAttribute("url.path", req.path().rawPath())
                 .startSpan();
         req.context().register(TRACE_ID, span.getSpanContext().getTraceId());
+        int status = 0;
+        String errorType = null;
         try (Scope scope = parent.with(span).with(Spans.TRACER, tracer).makeCurrent()) {
             chain.proceed();
+            status = res.status().code();
         } catch (RuntimeException e) {
-            span.setStatus(StatusCode.ERROR);
-            span.setAttribute("error.type", e.getClass().getName());
+            status = 500;
+            errorType = e.getClass().getName();
             throw e;
         } finally {
-            int status = res.status().code();
             span.setAttribute("http.response.status_code", status);
+            if (errorType != null) {
+                span.setAttribute("error.type", errorType);
+            }
+            // error.type of an answered error is its JSON code, set by ErrorResponses through Spans.errorCode
             if (status >= 500) {
                 span.setStatus(StatusCode.ERROR);
-                span.setAttribute("error.type", String.valueOf(status));
             }
             req.matchingPattern().ifPresent(route -> {
                 span.setAttribute("http.route", route);

@@ -1,5 +1,7 @@
 package io.chatproxy.web;
 
+import io.chatproxy.tracing.Spans;
+
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -71,6 +73,7 @@ public final class ErrorResponses {
 
     private static Map<String, Object> body(ServerRequest req, String code, String message,
             Map<String, Object> details) {
+        Spans.errorCode(code);
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code);
         error.put("message", message);

@@ -128,7 +128,33 @@ class TracingTest {
             Span server = collector.awaitSpan(s -> s.getSpanId().equals(client.getParentSpanId())).stream()
                     .filter(s -> s.getSpanId().equals(client.getParentSpanId())).findFirst().orElseThrow();
             assertThat(attr(server, "http.response.status_code"), is(Optional.of("502")));
+            assertThat(attr(server, "error.type"), is(Optional.of("upstream_error")));
             assertThat(server.getStatus().getCode(), is(Status.StatusCode.STATUS_CODE_ERROR));
+        }
+    }
+
+    @Test
+    void aRateLimitedChatShowsTheRejectingDecisionAndTheErrorCode() throws Exception {
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n)
+                .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "20",
+                        "RATE_LIMIT_PER_MINUTE", "1")
+                .map())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            visitor.chat("first");
+            assertThat(visitor.stream("second").statusCode(), is(429));
+            List<Span> spans = collector.awaitSpan(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "http.response.status_code").equals(Optional.of("429")));
+            Span server = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "http.response.status_code").equals(Optional.of("429"))).findFirst().orElseThrow();
+            assertThat(attr(server, "error.type"), is(Optional.of("rate_limited")));
+            List<String> children = spans.stream().filter(s -> s.getParentSpanId().equals(server.getSpanId()))
+                    .map(Span::getName).toList();
+            assertThat(children, containsInAnyOrder("session.authenticate", "rate_limit.decide"));
+            Span decision = named(spans.stream().filter(s -> s.getParentSpanId().equals(server.getSpanId()))
+                    .toList(), "rate_limit.decide");
+            assertThat(attr(decision, "chat.rate_limit.outcome"), is(Optional.of("rejected")));
+            assertThat(attr(decision, "chat.rate_limit.scope"), is(Optional.of("session-minute")));
         }
     }
 
