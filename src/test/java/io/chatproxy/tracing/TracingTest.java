@@ -2,7 +2,19 @@ package io.chatproxy.tracing;
 
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Scope;
 import java.util.Optional;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -13,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.SseEvent;
 import io.chatproxy.testing.TestApp;
@@ -31,6 +44,23 @@ import static org.hamcrest.Matchers.startsWith;
 
 class TracingTest {
     private static final String STREAM_PATH = "/api/v1/chat/stream";
+    private final List<String> lines = new ArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            synchronized (lines) {
+                lines.add(record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
     private FakeN8n n8n;
     private OtlpReceiver collector;
 
@@ -99,6 +129,9 @@ class TracingTest {
     void aCallersTraceparentIsContinued() throws Exception {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         String parentId = "00f067aa0ba902b7";
+        Logger accessLog = Logger.getLogger("io.helidon.webserver.AccessLog");
+        accessLog.setLevel(Level.INFO);
+        accessLog.addHandler(capture);
         try (TestApp app = app(collector.endpoint().toString())) {
             Visitor visitor = app.visitor();
             visitor.createSession();
@@ -110,7 +143,29 @@ class TracingTest {
             Span server = spans.stream().filter(s -> OtlpReceiver.hex(s.getTraceId()).equals(traceId)
                     && s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
             assertThat(OtlpReceiver.hex(server.getParentSpanId()), is(parentId));
+        } finally {
+            accessLog.removeHandler(capture);
         }
+        synchronized (lines) {
+            assertThat(lines.stream().anyMatch(l -> l.contains("/api/v1/chat/history/") && l.contains("rid=")
+                    && l.endsWith(" trace=" + traceId)), is(true));
+        }
+    }
+
+    @Test
+    void jsonLogLinesInsideASpanCarryItsTraceAndSpanIds() throws Exception {
+        SpanContext context = SpanContext.create("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+                TraceFlags.getSampled(), TraceState.getDefault());
+        LogRecord record = new LogRecord(Level.INFO, "hello");
+        record.setLoggerName("test");
+        String line;
+        try (Scope scope = io.opentelemetry.api.trace.Span.wrap(context).makeCurrent()) {
+            line = new JsonLogFormatter().format(record);
+        }
+        JsonNode json = new ObjectMapper().readTree(line);
+        assertThat(json.path("trace_id").asText(), is("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assertThat(json.path("span_id").asText(), is("00f067aa0ba902b7"));
+        assertThat(new ObjectMapper().readTree(new JsonLogFormatter().format(record)).has("trace_id"), is(false));
     }
 
     @Test
