@@ -1,5 +1,7 @@
 package io.chatproxy.ratelimit;
 
+import io.chatproxy.tracing.Spans;
+
 import java.time.Clock;
 import java.util.List;
 
@@ -44,7 +46,16 @@ public final class RedisRateLimiter implements RateLimiter {
             args[1 + 2 * i] = Integer.toString(limit.max());
             args[2 + 2 * i] = Long.toString(window);
         }
-        List<Object> result = redis.eval(SCRIPT, keys, args);
+        List<Object> result;
+        try (Spans.Child span = Spans.child("EVAL rate_limit").attribute("db.system", "redis")
+                .attribute("db.operation", "EVAL")) {
+            try {
+                result = redis.eval(SCRIPT, keys, args);
+            } catch (RuntimeException e) {
+                span.error(e.getClass().getSimpleName());
+                throw e;
+            }
+        }
         boolean allowed = ((Long) result.get(0)) == 1L;
         Limit limit = limits.get(((Long) result.get(1)).intValue() - 1);
         long remaining = (Long) result.get(2);

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.testing.FakeN8n;
+import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.SseEvent;
 import io.chatproxy.testing.TestApp;
 import io.chatproxy.testing.TestEnv;
@@ -210,6 +211,25 @@ class TracingTest {
                     .toList(), "rate_limit.decide");
             assertThat(attr(decision, "chat.rate_limit.outcome"), is(Optional.of("rejected")));
             assertThat(attr(decision, "chat.rate_limit.scope"), is(Optional.of("session-minute")));
+        }
+    }
+
+    @Test
+    void withRedisTheRateLimitDecisionHasARedisChild() throws Exception {
+        try (RedisServer redis = RedisServer.shared();
+                TestApp app = TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
+                        .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
+                                "OTEL_BSP_SCHEDULE_DELAY", "20")
+                        .map())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            visitor.chat("hello");
+            List<Span> spans = collector.awaitSpan(s -> s.getName().equals("EVAL rate_limit"));
+            Span eval = named(spans, "EVAL rate_limit");
+            assertThat(attr(eval, "db.system"), is(Optional.of("redis")));
+            Span parent = collector.awaitSpan(s -> s.getSpanId().equals(eval.getParentSpanId())).stream()
+                    .filter(s -> s.getSpanId().equals(eval.getParentSpanId())).findFirst().orElseThrow();
+            assertThat(parent.getName(), is("rate_limit.decide"));
         }
     }
 
