@@ -41,21 +41,26 @@ public final class PostgresProcess implements AutoCloseable {
     public static PostgresProcess start() {
         Path bin = binaries();
         int port = freePort();
-        Path dir = Path.of("target", "pg-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         boolean root = "root".equals(System.getProperty("user.name"));
-        PostgresProcess pg = new PostgresProcess(bin, dir, port, root);
+        String name = "pg-" + UUID.randomUUID().toString().substring(0, 8);
         try {
+            // as root the server runs as the postgres user, who may not reach the checkout (a clone in a 0700 temp
+            // directory, a home directory): its data then lives in a temp directory of its own
+            Path dir = root
+                    ? Files.createTempDirectory("chat-proxy-" + name).resolve(name)
+                    : Path.of("target", name).toAbsolutePath();
             Files.createDirectories(dir);
+            PostgresProcess pg = new PostgresProcess(bin, dir, port, root);
             if (root) {
-                run(List.of("chown", "postgres:postgres", dir.toString()));
+                pg.run(List.of("chown", "-R", "postgres:postgres", dir.getParent().toString()));
             }
-            run(pg.asPostgres(bin.resolve("initdb").toString(), "-D", dir.toString(), "-U", "postgres",
+            pg.run(pg.asPostgres(bin.resolve("initdb").toString(), "-D", dir.toString(), "-U", "postgres",
                     "--auth=trust", "-E", "UTF8", "--no-sync"));
+            pg.startAgain();
+            return pg;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pg.startAgain();
-        return pg;
     }
 
     /** The URL in the form operators use. */
@@ -79,6 +84,7 @@ public final class PostgresProcess implements AutoCloseable {
             process = new ProcessBuilder(asPostgres(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
                     "-p", Integer.toString(port), "-k", dataDir.toString(), "-c", "listen_addresses=127.0.0.1",
                     "-c", "fsync=off", "-c", "max_connections=50"))
+                    .directory(dataDir.getParent().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
                     .start();
@@ -136,7 +142,7 @@ public final class PostgresProcess implements AutoCloseable {
     @Override
     public void close() {
         stopImmediate();
-        try (Stream<Path> files = Files.walk(dataDir)) {
+        try (Stream<Path> files = Files.walk(root ? dataDir.getParent() : dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort
@@ -152,8 +158,9 @@ public final class PostgresProcess implements AutoCloseable {
         return full;
     }
 
-    private static void run(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    private void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).directory(dataDir.getParent().toFile()).redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         try {
             if (p.waitFor() != 0) {
