@@ -29,6 +29,8 @@ module.exports = function register(h, env) {
     const host = page.locator('chat-proxy-widget');
     await host.locator('.cp-launcher').click();
     await host.locator('.cp-panel').waitFor({ state: 'visible' });
+    // Sizes are measured after the opening animation (a scale from 0.98): on a loaded machine it is still running.
+    await host.locator('.cp-panel').evaluate((panel) => Promise.all(panel.getAnimations().map((a) => a.finished)));
     await waitIdle(page);
     return host;
   }
