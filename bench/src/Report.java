@@ -46,6 +46,7 @@ public final class Report {
     private final List<Map<String, String>> streams;
     private final List<Map<String, String>> wrk;
     private final List<Map<String, String>> rate;
+    private final List<Map<String, String>> burst;
     private final StringBuilder md = new StringBuilder();
     private final List<String> targetLines = new ArrayList<>();
 
@@ -61,6 +62,7 @@ public final class Report {
         streams = tsv(raw.resolve("streams.tsv"));
         wrk = tsv(raw.resolve("wrk.tsv"));
         rate = tsv(raw.resolve("ratelimit.tsv"));
+        burst = tsv(raw.resolve("burst.tsv"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -195,6 +197,7 @@ public final class Report {
         streamsSection(rel, charts);
         wrkSection();
         rateSection();
+        burstSection();
         notes();
         profiles();
         String text = md.toString();
@@ -704,6 +707,33 @@ public final class Report {
             line("| " + r.get("limiter") + " | " + r.get("callers") + " | " + r.get("calls") + " | "
                     + r.get("p50_us") + " | " + r.get("p90_us") + " | " + r.get("p99_us") + " | " + r.get("p999_us")
                     + " | " + r.get("max_us") + " | " + r.get("calls_per_s") + " |");
+        }
+        line("");
+    }
+
+    void burstSection() {
+        if (burst.isEmpty()) {
+            return;
+        }
+        line("## 6. Capacity under a burst (issue 18)");
+        line("");
+        line("`bench/src/Burst.java`, each part on a freshly started chat-proxy (PG+Redis, `-Xmx512m`, default "
+                + "admission settings, rate limits out of the way): **creates**: simultaneous `POST "
+                + "/api/v1/session/create` released by one latch, every one must be 201; **conversations**: visitors "
+                + "arriving evenly within 5 s, each creating its session and then opening a streaming conversation "
+                + "(held open, one chunk every 5 s), every one must stream with no error and no stall; **overload**: "
+                + "simultaneous creations against a server whose session admission is made small on purpose "
+                + "(2 permits, 0.5 s wait, 100 waiters), every request must be answered with 201 or 503 + "
+                + "`Retry-After`, none by a timeout. Times are per request from the client; `seconds` is the whole "
+                + "burst (for conversations: until the last one streamed).");
+        line("");
+        line("| part | requests | ok | 503 + Retry-After | timeouts | other | p50 | max | seconds "
+                + "| heap per open stream KB | statuses | verdict |");
+        line("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Map<String, String> r : burst) {
+            line("| " + String.join(" | ", r.get("scenario"), r.get("count"), r.get("ok"), r.get("shed_503"),
+                    r.get("timeouts"), r.get("other"), r.get("p50_ms"), r.get("max_ms"), r.get("seconds"),
+                    r.get("heap_per_stream_kb"), r.get("statuses"), r.get("verdict")) + " |");
         }
         line("");
     }

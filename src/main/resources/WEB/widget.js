@@ -1598,7 +1598,9 @@
     if (!opts.restore) {
       // Focus after the panel is rendered (it animates in).
       input.focus();
-      setTimeout(function () { if (isOpen() && shadow.activeElement !== input) input.focus(); }, 30);
+      // Only when the first call did not take (nothing in the widget has focus): focus the visitor (or a test)
+      // moved meanwhile stays where it was put.
+      setTimeout(function () { if (isOpen() && !shadow.activeElement) input.focus(); }, 30);
     }
     if (!state.ready && !state.refused) connect();
     fitViewport();
