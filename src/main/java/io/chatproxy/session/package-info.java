@@ -1,0 +1,7 @@
+/**
+ * Visitor sessions: {@code /api/v1/session} (create, validate, end), the session cookie, the store in the database
+ * with a cache in Redis, and {@code SessionAuthenticator}, which turns a request's cookie into a verified session
+ * (signature, fingerprint, revocation, origin binding) for the other features. May use config, persistence,
+ * ratelimit, redis, security, tracing and web.
+ */
+package io.chatproxy.session;
