@@ -1,5 +1,6 @@
 package io.chatproxy.security;
 
+import java.util.List;
 import java.util.function.Predicate;
 
 import io.helidon.http.HeaderNames;
@@ -18,7 +19,8 @@ import io.chatproxy.web.ApiException;
  * a preflight from any other origin gets 403 and no CORS headers at all.
  */
 public final class CorsFilter implements Filter {
-    private static final String METHODS = "GET, POST, DELETE, OPTIONS";
+    private static final List<String> ALLOWED_METHODS = List.of("GET", "POST", "DELETE", "OPTIONS");
+    private static final String METHODS = String.join(", ", ALLOWED_METHODS);
     private static final String HEADERS = "Content-Type, Accept, Last-Event-ID, X-Request-Id";
     private static final String EXPOSED = "RateLimit, RateLimit-Policy, Retry-After, X-Request-Id";
     private static final String MAX_AGE = "600";
@@ -53,7 +55,7 @@ public final class CorsFilter implements Filter {
                 && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
         if (preflight) {
             String method = req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD).orElse("");
-            if (!allowed || !METHODS.contains(method) || method.isEmpty()) {
+            if (!allowed || !ALLOWED_METHODS.contains(method)) {
                 throw ApiException.forbidden("cors_refused", "This origin may not call the API");
             }
             allowOrigin(res, origin);
