@@ -73,11 +73,6 @@ public final class ResilientRateLimiter implements RateLimiter {
         return !failing.get() && redis.healthy();
     }
 
-    /** Whether the last request was decided without Redis. */
-    public boolean degraded() {
-        return failing.get();
-    }
-
     private Limit share(Limit limit) {
         return new Limit(limit.scope(), limit.subject(), Math.max(1, (limit.max() + replicas - 1) / replicas),
                 limit.window());

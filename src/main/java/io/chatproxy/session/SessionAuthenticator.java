@@ -109,17 +109,6 @@ public final class SessionAuthenticator {
         return new AuthenticatedSession(session, origin);
     }
 
-    /** The session id of a request's cookie if its token verifies, without any other check (for logout). */
-    public Optional<String> sessionIdIfSigned(ServerRequest req) {
-        return cookie.read(req).flatMap(raw -> {
-            try {
-                return Optional.of(tokens.verify(raw).subject());
-            } catch (InvalidTokenException e) {
-                return Optional.empty();
-            }
-        });
-    }
-
     /**
      * Signs a token for a session.
      *
