@@ -158,6 +158,34 @@ final class FailoverTraffic implements AutoCloseable {
         return missing;
     }
 
+    /**
+     * Resumes (from the first event) every visitor's last answer that started after this moment; returns the ones
+     * that did not come back from the journal (chunk by chunk, not the database's one replacing chunk), complete and
+     * equal to what the visitor saw.
+     */
+    List<String> resumesFailingAfter(long nanos) {
+        List<String> failing = new ArrayList<>();
+        for (Visitor visitor : visitors) {
+            Outcome last = outcomes.stream().filter(o -> o.visitor() == visitor && o.failure() == null)
+                    .filter(o -> o.start() > nanos).reduce((a, b) -> b).orElseThrow();
+            HttpResponse<InputStream> res = visitor.resume(last.messageId(), null);
+            if (res.statusCode() != 200) {
+                failing.add(last.messageId() + ": " + res.statusCode() + " " + Events.read(res));
+                continue;
+            }
+            List<SseEvent> events;
+            try (SseReader reader = new SseReader(res.body())) {
+                events = reader.all();
+            }
+            boolean fromDatabase = events.stream()
+                    .anyMatch(e -> e.event().equals("chunk") && Events.json(e).path("replace").asBoolean());
+            if (!Events.names(events).endsWith(",end") || !Events.text(events).equals(last.text()) || fromDatabase) {
+                failing.add(last.messageId() + ": " + Events.names(events) + (fromDatabase ? " (database)" : ""));
+            }
+        }
+        return failing;
+    }
+
     private void chatInALoop(Visitor visitor) {
         while (running.get()) {
             long start = System.nanoTime();

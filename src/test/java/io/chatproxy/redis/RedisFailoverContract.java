@@ -29,7 +29,8 @@ import static org.hamcrest.Matchers.lessThan;
 /**
  * Failovers of a Redis deployed for high availability while visitors chat, one deployment per class (a killed primary
  * is restarted as a replica before the next test): a SIGKILLed primary seen at once by three apps, one per
- * {@code on-redis-failure} mode, and a planned failover. The figures are printed; the bounds asserted are generous
+ * {@code on-redis-failure} mode, and a planned failover. Afterwards every answer is in history and the latest ones
+ * resume from the journal on the new primary. The figures are printed; the bounds asserted are generous
  * (the machine running the tests is loaded), the targets are in the README.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -114,6 +115,7 @@ abstract class RedisFailoverContract {
             for (FailoverTraffic t : traffic.values()) {
                 assertThat(t.answeredAfter(promoted), is(true));
                 assertThat(t.missingFromHistory(), is(empty()));
+                assertThat(t.resumesFailingAfter(promoted), is(empty()));
             }
         } finally {
             traffic.values().forEach(FailoverTraffic::close);
@@ -142,6 +144,7 @@ abstract class RedisFailoverContract {
             assertThat(traffic.failures(), is(empty()));
             assertThat(traffic.answeredAfter(promoted), is(true));
             assertThat(traffic.missingFromHistory(), is(empty()));
+            assertThat(traffic.resumesFailingAfter(promoted), is(empty()));
         }
     }
 
