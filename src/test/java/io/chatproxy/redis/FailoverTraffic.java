@@ -66,7 +66,8 @@ final class FailoverTraffic implements AutoCloseable {
             while (running.get()) {
                 Visitor.Answer answer = probe.get("/health");
                 String status = answer.status() == 200 || answer.status() == 503
-                        ? answer.json().get("status").asText() : "status " + answer.status();
+                        ? answer.json().get("status").asText()
+                        : "status " + answer.status();
                 health.add(new HealthSample(System.nanoTime(), status));
                 pause(20);
             }

@@ -174,8 +174,9 @@ public final class RedisTopology implements AutoCloseable {
         for (int port : killed) {
             spawn(port, commands.get(port));
         }
-        await(() -> replicasInSync() && (cluster ? dataPorts.stream()
-                .allMatch(p -> cli(p, "cluster", "info").contains("cluster_state:ok"))
+        await(() -> replicasInSync() && (cluster
+                ? dataPorts.stream()
+                        .allMatch(p -> cli(p, "cluster", "info").contains("cluster_state:ok"))
                 : sentinelPorts.stream().allMatch(this::sentinelSeesAGoodReplica)), "killed nodes back as replicas");
     }
 
