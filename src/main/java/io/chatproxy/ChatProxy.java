@@ -110,7 +110,7 @@ public final class ChatProxy implements AutoCloseable {
         RedisSettings redisSettings = settings.redis();
         this.redis = redisSettings.url().map(url -> RedisStore.connect(url, redisSettings.cluster(),
                 redisSettings.keyPrefix(),
-                redisSettings.commandTimeout()));
+                redisSettings.commandTimeout(), redisSettings.recovery()));
         this.sweeper = new Sweeper(database, settings.database(), clock);
         this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
         JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),

@@ -68,8 +68,17 @@ public final class RedisRateLimiter implements RateLimiter {
         return "redis";
     }
 
+    /**
+     * Asks the node that holds the limiter's keys (in a Cluster, the primary serving the {@code {rl}} slot): the
+     * shared connection can be open while that node is gone.
+     */
     @Override
     public boolean healthy() {
-        return redis.connected();
+        try {
+            var unused = redis.commands().exists(redis.key("rl:{rl}:health"));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

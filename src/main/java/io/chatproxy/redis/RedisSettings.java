@@ -16,6 +16,7 @@ import io.chatproxy.config.SettingsReader;
  * @param onFailure what the rate limiter does while Redis is unreachable
  * @param replicas replicas sharing the limits (the local fallback divides limits by this)
  * @param sessionCacheTtl longest a validated session stays cached
+ * @param recovery how quickly a failover is followed
  */
 public record RedisSettings(Optional<String> url,
         boolean cluster,
@@ -23,7 +24,8 @@ public record RedisSettings(Optional<String> url,
         Duration commandTimeout,
         FailureMode onFailure,
         int replicas,
-        Duration sessionCacheTtl) {
+        Duration sessionCacheTtl,
+        Recovery recovery) {
     /**
      * Reads the settings.
      *
@@ -51,7 +53,26 @@ public record RedisSettings(Optional<String> url,
                 r.duration("redis.command-timeout"),
                 mode,
                 r.integer("rate-limit.replicas", 1, 1000),
-                r.duration("redis.session-cache-ttl"));
+                r.duration("redis.session-cache-ttl"),
+                new Recovery(r.duration("redis.reconnect-max-delay"),
+                        r.integer("redis.topology-refresh.reconnect-attempts", 1, 100),
+                        r.duration("redis.topology-refresh.min-interval"),
+                        r.duration("redis.topology-refresh.period")));
+    }
+
+    /**
+     * How quickly the client follows a failover.
+     *
+     * @param reconnectMaxDelay longest pause between two reconnect attempts (they back off from 1 ms, doubling)
+     * @param refreshAfterReconnectAttempts Cluster: a node that failed this many reconnects in a row triggers a
+     *        topology refresh
+     * @param refreshMinInterval Cluster: at most one triggered topology refresh in this time
+     * @param refreshPeriod Cluster: the topology is refreshed this often anyway
+     */
+    public record Recovery(Duration reconnectMaxDelay,
+            int refreshAfterReconnectAttempts,
+            Duration refreshMinInterval,
+            Duration refreshPeriod) {
     }
 
     /** What the rate limiter does while Redis is unreachable. */

@@ -30,6 +30,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 
 /**
  * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads, and a second
@@ -41,19 +42,6 @@ public final class RedisStore implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(RedisStore.class.getName());
     private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long BATCH_WINDOW_MICROS = 1000;
-    /**
-     * Lettuce 7 enables every adaptive trigger by default (its enableAdaptiveRefreshTrigger and
-     * enableAllAdaptiveRefreshTriggers are deprecated no-ops), but refreshes only after 5 failed reconnects to a node
-     * and at most once every 5 s: the refresh that runs while the dead primary is still listed blocks the one that
-     * would see its replica promoted, for up to 7 s. Here a node that fails one reconnect triggers a refresh, at most
-     * one every 500 ms, and a periodic refresh catches what no trigger sees (a planned failover).
-     */
-    private static final ClusterTopologyRefreshOptions TOPOLOGY_REFRESH = ClusterTopologyRefreshOptions.builder()
-            .refreshTriggersReconnectAttempts(1)
-            .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
-            .enablePeriodicRefresh(Duration.ofSeconds(10))
-            .build();
-
     private final AutoCloseable client;
     private final Supplier<Link> connector;
     private final String prefix;
@@ -82,24 +70,30 @@ public final class RedisStore implements AutoCloseable {
      * @param cluster whether it is a Redis Cluster
      * @param prefix key prefix
      * @param timeout command timeout
+     * @param recovery how quickly a failover is followed
      * @return the store
      */
-    public static RedisStore connect(String url, boolean cluster, String prefix, Duration timeout) {
+    public static RedisStore connect(String url, boolean cluster, String prefix, Duration timeout,
+            RedisSettings.Recovery recovery) {
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(timeout);
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
         // Lettuce records every command's latency in histograms when LatencyUtils is on the classpath: nobody reads
         // them here, and it cost a few per cent of the CPU of a relayed chunk
+        // Lettuce's reconnect delay doubles up to 30 s: after a 2 s outage the next attempt comes up to 2 s after the
+        // new primary is ready (Sentinel), and on a Cluster the failed attempts are what trigger a topology refresh
         ClientResources resources = ClientResources.builder()
                 .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .reconnectDelay(Delay.exponential(Duration.ZERO, recovery.reconnectMaxDelay(), 2,
+                        TimeUnit.MILLISECONDS))
                 .build();
         RedisStore store;
         if (cluster) {
             RedisClusterClient client = RedisClusterClient.create(resources, uri);
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .topologyRefreshOptions(TOPOLOGY_REFRESH)
+                    .topologyRefreshOptions(topologyRefresh(recovery))
                     .build());
             store = new RedisStore(closer(client, resources),
                     () -> link(() -> toEveryPrimary(client.connect()), timeout,
@@ -119,6 +113,21 @@ public final class RedisStore implements AutoCloseable {
             LOGGER.log(Level.WARNING, "Redis unreachable at start-up (" + e.getMessage() + "); will retry");
         }
         return store;
+    }
+
+    /**
+     * Lettuce 7 enables every adaptive trigger by default (its enableAdaptiveRefreshTrigger and
+     * enableAllAdaptiveRefreshTriggers are deprecated no-ops), but refreshes only after 5 failed reconnects to a node
+     * and at most once every 5 s: the refresh that runs while the dead primary is still listed blocks the one that
+     * would see its replica promoted, for up to 7 s. Here a node that fails {@code reconnect-attempts} reconnects
+     * triggers a refresh, at most one per {@code min-interval}, and a periodic refresh catches what no trigger sees.
+     */
+    private static ClusterTopologyRefreshOptions topologyRefresh(RedisSettings.Recovery recovery) {
+        return ClusterTopologyRefreshOptions.builder()
+                .refreshTriggersReconnectAttempts(recovery.refreshAfterReconnectAttempts())
+                .adaptiveRefreshTriggersTimeout(recovery.refreshMinInterval())
+                .enablePeriodicRefresh(recovery.refreshPeriod())
+                .build();
     }
 
     /**

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
 import io.chatproxy.testing.RedisServer;
 
@@ -30,7 +31,8 @@ class RedisRateLimiterTest extends RateLimiterContract {
     @BeforeEach
     void connect() {
         redis = RedisServer.shared();
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1));
+        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+                new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
         limiter = new RedisRateLimiter(store, clock);
     }
 

@@ -100,6 +100,26 @@ class RedisOutageTest {
     }
 
     @Test
+    void healthComesBackByItselfOnceRedisIsBackWithoutAnyChat() throws Exception {
+        try (TestApp app = app("deny")) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            redis.stop();
+            assertThat(send(visitor), is(503));
+            Thread.sleep(300);
+            assertThat(visitor.get("/health").status(), is(503));
+
+            redis.start();
+
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!"healthy".equals(status(app)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(status(app), is("healthy"));
+        }
+    }
+
+    @Test
     void sessionsStillValidateFromTheDatabaseWhileRedisIsDown() {
         try (TestApp app = app("local")) {
             Visitor visitor = app.visitor();

@@ -1,6 +1,7 @@
 package io.chatproxy.redis;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import io.lettuce.core.RedisURI;
@@ -72,5 +73,27 @@ class RedisSettingsTest {
         assertThat(settings.onFailure(), is(RedisSettings.FailureMode.LOCAL));
         assertThat(settings.keyPrefix(), is("chat-proxy:"));
         assertThat(settings.replicas(), is(3));
+    }
+
+    @Test
+    void failoverFollowingDefaultsComeFromAppYamlAndEachCanBeSet() {
+        assertThat(read(Map.of()).recovery(), is(new RedisSettings.Recovery(Duration.ofMillis(200), 1,
+                Duration.ofMillis(500), Duration.ofSeconds(10))));
+
+        RedisSettings.Recovery set = read(Map.of("CHAT_PROXY_REDIS__RECONNECT_MAX_DELAY", "PT0.1S",
+                "CHAT_PROXY_REDIS__TOPOLOGY_REFRESH__RECONNECT_ATTEMPTS", "2",
+                "CHAT_PROXY_REDIS__TOPOLOGY_REFRESH__MIN_INTERVAL", "PT0.25S",
+                "CHAT_PROXY_REDIS__TOPOLOGY_REFRESH__PERIOD", "PT30S")).recovery();
+
+        assertThat(set, is(new RedisSettings.Recovery(Duration.ofMillis(100), 2, Duration.ofMillis(250),
+                Duration.ofSeconds(30))));
+    }
+
+    @Test
+    void refusesAReconnectAttemptsTriggerBelowOne() {
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> read(
+                Map.of("CHAT_PROXY_REDIS__TOPOLOGY_REFRESH__RECONNECT_ATTEMPTS", "0")));
+
+        assertThat(e.getMessage(), containsString("redis.topology-refresh.reconnect-attempts"));
     }
 }

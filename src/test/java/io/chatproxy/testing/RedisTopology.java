@@ -31,6 +31,7 @@ public final class RedisTopology implements AutoCloseable {
     private final boolean cluster;
     private final Path dir;
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    private final Map<Integer, List<String>> commands = new LinkedHashMap<>();
     private final List<Integer> dataPorts = new ArrayList<>();
     private final List<Integer> sentinelPorts = new ArrayList<>();
 
@@ -161,6 +162,62 @@ public final class RedisTopology implements AutoCloseable {
         return port;
     }
 
+    /**
+     * Restarts every killed node and waits until it has rejoined as a replica (its Cluster node file or the Sentinels
+     * turn it into one) and is in sync, so the next test finds the full deployment.
+     */
+    public void restoreKilled() {
+        List<Integer> killed = dataPorts.stream().filter(p -> !processes.containsKey(p)).toList();
+        if (killed.isEmpty()) {
+            return;
+        }
+        for (int port : killed) {
+            spawn(port, commands.get(port));
+        }
+        await(() -> replicasInSync() && (cluster
+                ? dataPorts.stream()
+                        .allMatch(p -> cli(p, "cluster", "info").contains("cluster_state:ok"))
+                : sentinelPorts.stream().allMatch(this::sentinelSeesAGoodReplica)), "killed nodes back as replicas");
+    }
+
+    /**
+     * Starts a planned failover of the primary serving the rate limiter's keys: {@code SENTINEL FAILOVER}, or
+     * {@code CLUSTER FAILOVER} on its replica (which waits for the replica to catch up before taking over).
+     *
+     * @return the port of the primary being replaced
+     */
+    public int startPlannedFailover() {
+        int primary = primary();
+        String reply;
+        if (cluster) {
+            reply = cli(replicaOf(primary), "cluster", "failover");
+        } else {
+            reply = cli(sentinelPorts.get(0), "sentinel", "failover", MASTER_NAME);
+        }
+        if (!reply.trim().equals("OK")) {
+            throw new IllegalStateException("planned failover refused: " + reply.trim());
+        }
+        return primary;
+    }
+
+    private int replicaOf(int primary) {
+        String[] nodes = cli(primary, "cluster", "nodes").split("\n");
+        String primaryId = java.util.Arrays.stream(nodes).filter(l -> l.contains("myself")).findFirst()
+                .orElseThrow().split(" ")[0];
+        for (String line : nodes) {
+            String[] f = line.split(" ");
+            if (f.length > 3 && f[2].contains("slave") && f[3].equals(primaryId)) {
+                return Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
+            }
+        }
+        throw new IllegalStateException("no replica of " + primary);
+    }
+
+    private boolean sentinelSeesAGoodReplica(int sentinel) {
+        String replicas = cli(sentinel, "sentinel", "replicas", MASTER_NAME);
+        return replicas.contains("flags\nslave\n");
+    }
+
     /** The port of the current primary (Sentinel), or of the primary serving the {@code {rl}} keys (Cluster). */
     public int primary() {
         if (!cluster) {
@@ -251,9 +308,11 @@ public final class RedisTopology implements AutoCloseable {
     }
 
     private void spawn(int port, List<String> command) {
+        commands.put(port, List.copyOf(command));
         try {
             processes.put(port, new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start());
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()))
+                    .start());
         } catch (IOException e) {
             throw new IllegalStateException("redis-server is needed for this test", e);
         }
