@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +18,9 @@ import io.chatproxy.ratelimit.Limit;
 import io.chatproxy.ratelimit.LocalRateLimiter;
 import io.chatproxy.ratelimit.RateLimiter;
 import io.chatproxy.ratelimit.RedisRateLimiter;
+import io.chatproxy.config.SettingsReader;
+import io.chatproxy.config.SettingsSource;
+import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
 
 /**
@@ -46,7 +50,10 @@ public final class RateLimitBench {
         int localCalls = quick ? 200_000 : 1_000_000;
         measure(out, "in-process", local, requests, 1, localCalls / 2, localCalls);
         measure(out, "in-process", local, requests, 16, localCalls / 4, localCalls);
-        try (RedisStore redis = RedisStore.connect(url, false, prefix, Duration.ofSeconds(2))) {
+        // the packaged app.yaml's Redis settings, with the bench's URL and key prefix
+        RedisSettings settings = RedisSettings.read(new SettingsReader(SettingsSource.create(
+                Map.of("REDIS_URL", url, "CHAT_PROXY_REDIS__KEY_PREFIX", prefix), Path.of("/nonexistent"))));
+        try (RedisStore redis = RedisStore.connect(url, false, prefix, Duration.ofSeconds(2), settings.recovery())) {
             RateLimiter remote = new RedisRateLimiter(redis, Clock.systemUTC());
             int redisCalls = quick ? 5_000 : 30_000;
             measure(out, "redis", remote, requests, 1, redisCalls / 3, redisCalls);
