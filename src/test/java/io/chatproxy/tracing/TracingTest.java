@@ -1,6 +1,8 @@
 package io.chatproxy.tracing;
 
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,10 @@ import org.junit.jupiter.api.Test;
 
 import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.testing.FakeN8n;
+import io.chatproxy.testing.PostgresDatabase;
 import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.SseEvent;
+import io.chatproxy.testing.SseReader;
 import io.chatproxy.testing.TestApp;
 import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
@@ -231,6 +235,53 @@ class TracingTest {
                     .filter(s -> s.getSpanId().equals(eval.getParentSpanId())).findFirst().orElseThrow();
             assertThat(parent.getName(), is("rate_limit.decide"));
         }
+    }
+
+    @Test
+    void aResumeLinksToTheTraceThatProducedTheAnswer() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ZERO));
+        try (TestApp app = app(collector.endpoint().toString())) {
+            assertResumeLinksToOriginal(app, app);
+        }
+    }
+
+    @Test
+    void aResumeOnAnotherReplicaLinksToTheTraceThatProducedTheAnswer() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ZERO));
+        try (PostgresDatabase database = PostgresDatabase.create(); RedisServer redis = RedisServer.shared()) {
+            java.util.Map<String, String> env = TestEnv.create().n8n(n8n).postgres(database).redis(redis)
+                    .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
+                            "OTEL_BSP_SCHEDULE_DELAY", "20")
+                    .map();
+            try (TestApp one = TestApp.start(env); TestApp two = TestApp.start(env)) {
+                assertResumeLinksToOriginal(one, two);
+            }
+        }
+    }
+
+    private void assertResumeLinksToOriginal(TestApp chatOn, TestApp resumeOn) throws Exception {
+        Visitor visitor = chatOn.visitor();
+        visitor.createSession();
+        List<SseEvent> events = visitor.chat("hello");
+        String messageId = new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
+        HttpResponse<InputStream> resumed = visitor.at(resumeOn.uri()).resume(messageId, messageId + ":1");
+        assertThat(resumed.statusCode(), is(200));
+        try (SseReader reader = new SseReader(resumed.body())) {
+            assertThat(reader.all().getLast().event(), is("end"));
+        }
+
+        String resumePath = STREAM_PATH + "/" + messageId;
+        List<Span> spans = collector.awaitSpan(s -> attr(s, "url.path").equals(Optional.of(resumePath)));
+        Span original = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
+        Span resume = spans.stream().filter(s -> attr(s, "url.path").equals(Optional.of(resumePath)))
+                .findFirst().orElseThrow();
+        assertThat(resume.getTraceId().equals(original.getTraceId()), is(false));
+        assertThat(resume.getLinksCount(), is(1));
+        Span.Link link = resume.getLinks(0);
+        assertThat(OtlpReceiver.hex(link.getTraceId()), is(OtlpReceiver.hex(original.getTraceId())));
+        assertThat(OtlpReceiver.hex(link.getSpanId()), is(OtlpReceiver.hex(original.getSpanId())));
+        assertThat(attr(link.getAttributesList(), "chat.link"), is(Optional.of("resumed_answer")));
     }
 
     @Test
