@@ -41,6 +41,18 @@ public final class Spans {
     }
 
     /**
+     * A child span for one Redis call (database client semantic conventions): named {@code <operation> <target>},
+     * {@code db.system} redis, {@code db.operation}.
+     *
+     * @param operation the Redis command, e.g. {@code HGETALL}
+     * @param target what it works on, e.g. {@code session}
+     * @return the child, to close when the call returned
+     */
+    public static Child redis(String operation, String target) {
+        return child(operation + " " + target).attribute("db.system", "redis").attribute("db.operation", operation);
+    }
+
+    /**
      * The {@code traceparent} of the span being served, to store with what it produces.
      *
      * @return its value, or "" when tracing is off or the trace is not sampled (a link to it would lead nowhere)
@@ -90,6 +102,30 @@ public final class Spans {
                 span.setAttribute(key, value);
             }
             return this;
+        }
+
+        /** Sets a numeric attribute. */
+        public Child attribute(String key, long value) {
+            if (span != null) {
+                span.setAttribute(key, value);
+            }
+            return this;
+        }
+
+        /**
+         * Runs a call inside the span; a failure marks the span failed (its exception's simple name) and is rethrown.
+         *
+         * @param call the call
+         * @param <T> its result
+         * @return its result
+         */
+        public <T> T call(java.util.function.Supplier<T> call) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                error(e.getClass().getSimpleName());
+                throw e;
+            }
         }
 
         /** Marks the span failed with a code ({@code error.type}). */

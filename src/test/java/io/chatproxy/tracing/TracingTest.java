@@ -285,6 +285,50 @@ class TracingTest {
     }
 
     @Test
+    void withRedisTheSessionCacheAndTheJournalHaveRedisSpansOnePerAnswerNotPerChunk() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(5, Duration.ofMillis(5)));
+        try (RedisServer redis = RedisServer.shared();
+                TestApp app = TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
+                        .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
+                                "OTEL_BSP_SCHEDULE_DELAY", "20")
+                        .map())) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            List<SseEvent> events = visitor.chat("hello");
+            String messageId = new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
+            try (SseReader reader = new SseReader(visitor.resume(messageId, messageId + ":2").body())) {
+                assertThat(reader.all().getLast().event(), is("end"));
+            }
+
+            List<Span> spans = collector.awaitSpan(s -> s.getName().equals("XRANGE answer"));
+            Span server = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
+            List<Span> trace = spans.stream().filter(s -> s.getTraceId().equals(server.getTraceId())).toList();
+            Span authenticate = named(trace, "session.authenticate");
+            Span cacheRead = named(trace, "HGETALL session");
+            assertThat(cacheRead.getParentSpanId(), is(authenticate.getSpanId()));
+            assertThat(attr(cacheRead, "db.system"), is(Optional.of("redis")));
+            assertThat(attr(cacheRead, "db.operation"), is(Optional.of("HGETALL")));
+
+            List<Span> journal = trace.stream().filter(s -> s.getName().equals("XADD answer")).toList();
+            assertThat(journal.size(), is(1));
+            Span write = journal.getFirst();
+            assertThat(write.getParentSpanId(), is(server.getSpanId()));
+            assertThat(attr(write, "db.system"), is(Optional.of("redis")));
+            assertThat(attr(write, "chat.chunks"), is(Optional.of("5")));
+            // 5 ms apart: every chunk came alone and was waited for
+            assertThat(attr(write, "chat.journal.waited_chunks"), is(Optional.of("5")));
+            assertThat(attr(write, "chat.journal.chunk_wait_us").isPresent(), is(true));
+
+            Span catchUp = named(spans, "XRANGE answer");
+            assertThat(attr(catchUp, "chat.chunks"), is(Optional.of("3")));
+            Span resume = spans.stream().filter(s -> s.getSpanId().equals(catchUp.getParentSpanId())).findFirst()
+                    .orElseThrow();
+            assertThat(attr(resume, "url.path"), is(Optional.of(STREAM_PATH + "/" + messageId)));
+        }
+    }
+
+    @Test
     void anUnreachableCollectorNeitherSlowsNorFailsAChatAndItsSpansAreCountedAsDropped() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
