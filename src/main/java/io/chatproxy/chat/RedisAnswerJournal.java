@@ -178,13 +178,17 @@ public final class RedisAnswerJournal implements AnswerJournal {
     @SuppressWarnings("try") // the span is current while Redis answers
     public List<String> chunks(String messageId) {
         try (Spans.Child span = Spans.redis("XRANGE", "answer")) {
-            return span.call(() -> redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
-                    .filter(e -> "c".equals(e.getBody().get("t")))
-                    .map(e -> e.getBody().get("x"))
-                    .toList());
+            return span.call(() -> chunkTexts(messageId));
         } catch (io.lettuce.core.RedisException e) {
             throw new UnavailableException(e);
         }
+    }
+
+    private List<String> chunkTexts(String messageId) {
+        return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
+                .filter(e -> "c".equals(e.getBody().get("t")))
+                .map(e -> e.getBody().get("x"))
+                .toList();
     }
 
     /** How the chunks of one answer came, as far as the journal's waits are concerned (only its relay writes). */

@@ -72,7 +72,8 @@ final class ReportingSpanExporter implements SpanExporter {
         if (cause == null) {
             return "export failed";
         }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName()
+        return cause.getMessage() == null
+                ? cause.getClass().getSimpleName()
                 : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 

@@ -46,7 +46,8 @@ public final class TracedUpstream implements Upstream {
                 .setAttribute("peer.service", "n8n")
                 .startSpan();
         try (Scope scope = span.makeCurrent()) {
-            return new TracedStream(delegate.open(request.withTraceparent(Traceparent.of(span.getSpanContext()))), span);
+            return new TracedStream(delegate.open(request.withTraceparent(Traceparent.of(span.getSpanContext()))),
+                    span);
         } catch (UpstreamException e) {
             fail(span, e.kind().name().toLowerCase(java.util.Locale.ROOT));
             e.status().ifPresent(status -> span.setAttribute("http.response.status_code", status));
