@@ -88,6 +88,19 @@ class TracingTest {
                 .map());
     }
 
+    /** Chat-proxy with Redis, sending its spans to the test's collector. */
+    private TestApp withRedis(RedisServer redis) {
+        return TestApp.start(traced(TestEnv.create().n8n(n8n).redis(redis)).map());
+    }
+
+    private TestEnv traced(TestEnv env) {
+        return env.set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "20");
+    }
+
+    private static String messageId(List<SseEvent> events) throws java.io.IOException {
+        return new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
+    }
+
     @Test
     void aStreamedChatIsOneTraceWithItsStepsAndTheN8nCallAsTheParentOfN8nsTraceparent() throws Exception {
         n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ofMillis(5)));
@@ -220,11 +233,7 @@ class TracingTest {
 
     @Test
     void withRedisTheRateLimitDecisionHasARedisChild() throws Exception {
-        try (RedisServer redis = RedisServer.shared();
-                TestApp app = TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
-                        .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
-                                "OTEL_BSP_SCHEDULE_DELAY", "20")
-                        .map())) {
+        try (RedisServer redis = RedisServer.shared(); TestApp app = withRedis(redis)) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             visitor.chat("hello");
@@ -249,10 +258,7 @@ class TracingTest {
     void aResumeOnAnotherReplicaLinksToTheTraceThatProducedTheAnswer() throws Exception {
         n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ZERO));
         try (PostgresDatabase database = PostgresDatabase.create(); RedisServer redis = RedisServer.shared()) {
-            java.util.Map<String, String> env = TestEnv.create().n8n(n8n).postgres(database).redis(redis)
-                    .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
-                            "OTEL_BSP_SCHEDULE_DELAY", "20")
-                    .map();
+            java.util.Map<String, String> env = traced(TestEnv.create().n8n(n8n).postgres(database).redis(redis)).map();
             try (TestApp one = TestApp.start(env); TestApp two = TestApp.start(env)) {
                 assertResumeLinksToOriginal(one, two);
             }
@@ -263,7 +269,7 @@ class TracingTest {
         Visitor visitor = chatOn.visitor();
         visitor.createSession();
         List<SseEvent> events = visitor.chat("hello");
-        String messageId = new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
+        String messageId = messageId(events);
         HttpResponse<InputStream> resumed = visitor.at(resumeOn.uri()).resume(messageId, messageId + ":1");
         assertThat(resumed.statusCode(), is(200));
         try (SseReader reader = new SseReader(resumed.body())) {
@@ -287,15 +293,11 @@ class TracingTest {
     @Test
     void withRedisTheSessionCacheAndTheJournalHaveRedisSpansOnePerAnswerNotPerChunk() throws Exception {
         n8n.reply(FakeN8n.Reply.echoStream(5, Duration.ofMillis(5)));
-        try (RedisServer redis = RedisServer.shared();
-                TestApp app = TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
-                        .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
-                                "OTEL_BSP_SCHEDULE_DELAY", "20")
-                        .map())) {
+        try (RedisServer redis = RedisServer.shared(); TestApp app = withRedis(redis)) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             List<SseEvent> events = visitor.chat("hello");
-            String messageId = new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
+            String messageId = messageId(events);
             try (SseReader reader = new SseReader(visitor.resume(messageId, messageId + ":2").body())) {
                 assertThat(reader.all().getLast().event(), is("end"));
             }
