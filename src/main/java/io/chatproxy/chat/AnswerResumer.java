@@ -11,6 +11,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.session.AuthenticatedSession;
+import io.chatproxy.tracing.Spans;
 import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 
@@ -42,6 +43,8 @@ final class AnswerResumer {
         Map.Entry<String, StoredMessage> owned = messages.find(messageId)
                 .filter(m -> m.getKey().equals(session.id()) && m.getValue().role().equals("assistant"))
                 .orElseThrow(() -> ApiException.notFound("not_found", "No such answer"));
+        // the trace that produced the answer, found from any replica and for as long as the answer is kept
+        Spans.link(owned.getValue().traceparent(), "resumed_answer");
         int after = lastEventSeq(req, messageId);
         AnswerJournal.Replay first;
         try {

@@ -1,7 +1,6 @@
 package io.chatproxy.chat;
 
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -14,6 +13,7 @@ import io.chatproxy.security.ThreatDetector;
 import io.chatproxy.security.ThreatSettings;
 import io.chatproxy.security.ThreatVerdict;
 import io.chatproxy.session.AuthenticatedSession;
+import io.chatproxy.tracing.Traceparent;
 import io.chatproxy.upstream.UpstreamRequest;
 import io.chatproxy.web.ApiException;
 import io.chatproxy.web.RequestIds;
@@ -24,9 +24,6 @@ import io.chatproxy.web.RequestIds;
  */
 public final class MessageIntake {
     private static final System.Logger LOGGER = System.getLogger(MessageIntake.class.getName());
-    // W3C Trace Context: lower-case hex; version ff is invalid; a future version may append "-..." fields
-    private static final Pattern TRACEPARENT = Pattern.compile(
-            "(?!ff)([0-9a-f]{2})-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-.*)?");
 
     private final MessageText messageText;
     private final ThreatDetector threats;
@@ -120,22 +117,6 @@ public final class MessageIntake {
 
     /** The caller's W3C trace context, passed on to n8n when it is valid; an invalid one is dropped. */
     private static String traceparent(ServerRequest req) {
-        return req.headers().first(HeaderNames.create("traceparent")).map(MessageIntake::validTraceparent)
-                .orElse("");
-    }
-
-    /**
-     * A traceparent as W3C Trace Context accepts it: version 00 exactly in its 55-character form, a later version
-     * (not ff) possibly with more fields; trace and parent ids not all zero.
-     *
-     * @param value the header
-     * @return the header, or "" when invalid
-     */
-    static String validTraceparent(String value) {
-        var m = TRACEPARENT.matcher(value);
-        if (!m.matches() || ("00".equals(m.group(1)) && m.group(2) != null)) {
-            return "";
-        }
-        return value.substring(0, 55);
+        return req.headers().first(HeaderNames.create("traceparent")).map(Traceparent::valid).orElse("");
     }
 }

@@ -46,21 +46,24 @@ public final class MessageStore {
     public Exchange begin(String sessionId, String text) {
         Instant now = clock.instant();
         Exchange exchange = new Exchange(UUID.randomUUID().toString(), UUID.randomUUID().toString());
+        String traceparent = Spans.currentTraceparent(); // the request's span, before the INSERT's becomes current
         try (Spans.Child span = dbSpan("INSERT messages", "INSERT")) {
-            insertExchange(sessionId, text, now, exchange);
+            insertExchange(sessionId, text, now, exchange, traceparent);
         }
         return exchange;
     }
 
-    private void insertExchange(String sessionId, String text, Instant now, Exchange exchange) {
+    private void insertExchange(String sessionId, String text, Instant now, Exchange exchange, String traceparent) {
         db.transaction(tx -> {
             tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
                     .addParam("id", sessionId).execute();
             int last = tx.createNamedGet("select-seq").addParam("id", sessionId).execute()
                     .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
                     .column("last_seq").get(Integer.class);
-            insert(tx, exchange.userMessageId(), sessionId, last - 1, "user", text, MessageStatus.COMPLETE, now);
-            insert(tx, exchange.answerId(), sessionId, last, "assistant", "", MessageStatus.STREAMING, now);
+            Stored user = new Stored(exchange.userMessageId(), sessionId, now, traceparent);
+            insert(tx, user, last - 1, "user", text, MessageStatus.COMPLETE);
+            insert(tx, new Stored(exchange.answerId(), sessionId, now, traceparent), last, "assistant", "",
+                    MessageStatus.STREAMING);
             return exchange;
         });
     }
@@ -94,7 +97,8 @@ public final class MessageStore {
      */
     public Optional<Map.Entry<String, StoredMessage>> find(String id) {
         return db.call(() -> db.client().execute().createNamedGet("select-message").addParam("id", id).execute())
-                .map(row -> Map.entry(row.column("session_id").get(String.class), message(row)));
+                .map(row -> Map.entry(row.column("session_id").get(String.class), message(row,
+                        row.column("trace_parent").asOptional().map(Object::toString).orElse(""))));
     }
 
     /** A session's messages, oldest first. */
@@ -102,25 +106,31 @@ public final class MessageStore {
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().createNamedQuery("select-history")
                     .addParam("session_id", sessionId).execute()) {
-                return rows.map(MessageStore::message).toList();
+                return rows.map(row -> message(row, "")).toList();
             }
         });
     }
 
-    private static void insert(DbTransaction tx, String id, String sessionId, int seq, String role, String content,
-            MessageStatus status, Instant now) {
+    private static void insert(DbTransaction tx, Stored row, int seq, String role, String content,
+            MessageStatus status) {
         tx.createNamedInsert("insert-message")
-                .addParam("id", id).addParam("session_id", sessionId).addParam("seq", seq).addParam("role", role)
-                .addParam("content", content).addParam("status", status.text())
-                .addParam("created_at", DbTime.of(now)).addParam("updated_at", DbTime.of(now))
+                .addParam("id", row.id()).addParam("session_id", row.sessionId()).addParam("seq", seq)
+                .addParam("role", role).addParam("content", content).addParam("status", status.text())
+                .addParam("created_at", DbTime.of(row.at())).addParam("updated_at", DbTime.of(row.at()))
+                .addParam("trace_parent", row.traceparent())
                 .execute();
     }
 
-    private static StoredMessage message(DbRow row) {
+    /** What the two rows of an exchange have in common but their id. */
+    private record Stored(String id, String sessionId, Instant at, String traceparent) {
+    }
+
+    private static StoredMessage message(DbRow row, String traceparent) {
         return new StoredMessage(row.column("id").get(String.class),
                 row.column("role").get(String.class),
                 row.column("content").get(String.class),
                 row.column("status").get(String.class),
-                DbTime.read(row, "created_at"));
+                DbTime.read(row, "created_at"),
+                traceparent);
     }
 }

@@ -15,6 +15,7 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import io.chatproxy.redis.RedisStore;
+import io.chatproxy.tracing.Spans;
 
 /**
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
@@ -38,7 +39,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private final Duration resumeTtl;
     private final Duration lease;
     private final Map<String, Boolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, Long> lastAppend = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Pace> paces = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates the journal.
@@ -69,7 +70,9 @@ public final class RedisAnswerJournal implements AnswerJournal {
     public void append(String messageId, int seq, String text) {
         String key = streamKey(messageId);
         long now = System.nanoTime();
-        Long previous = lastAppend.put(messageId, now);
+        Pace pace = paces.computeIfAbsent(messageId, id -> new Pace());
+        long previous = pace.lastAppend;
+        pace.lastAppend = now;
         RedisFuture<String> added = issue(messageId,
                 c -> c.xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text)));
         if (seq == 1) {
@@ -77,9 +80,10 @@ public final class RedisAnswerJournal implements AnswerJournal {
         }
         // A chunk that comes alone is in Redis before the relay shows it (one round trip, nothing next to the time
         // n8n took): a replica killed right after cannot have shown text its journal lacks. A burst does not wait.
-        if (added != null && (previous == null || now - previous > BURST_GAP_NANOS)) {
+        if (added != null && (seq == 1 || now - previous > BURST_GAP_NANOS)) {
             redis.flushBatch();
             quietly(messageId, () -> added.toCompletableFuture().join());
+            pace.waited(System.nanoTime() - now);
         }
     }
 
@@ -91,27 +95,49 @@ public final class RedisAnswerJournal implements AnswerJournal {
                 : Map.of("t", "f", "code", ending.code(), "message", ending.message());
         // on the batching connection, after every chunk of the answer, and waited for: once this returns, a reader
         // sees the whole answer and its ending
-        later(messageId, c -> c.xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields));
-        later(messageId, c -> c.pexpire(key, resumeTtl.toMillis()));
-        RedisFuture<Long> released = issue(messageId, c -> c.del(leaseKey(messageId)));
-        redis.flushBatch();
-        if (released != null) {
-            quietly(messageId, () -> released.toCompletableFuture().join());
+        Pace pace = paces.remove(messageId);
+        // one span per answer for the journal's writes, not one per chunk: the chunks the relay waited for are
+        // summed up here, and this wait covers every write still batched before the ending
+        try (Spans.Child span = Spans.redis("XADD", "answer").attribute("chat.chunks", lastSeq)) {
+            if (pace != null) {
+                span.attribute("chat.journal.waited_chunks", pace.waited)
+                        .attribute("chat.journal.chunk_wait_us", pace.waitedNanos / 1_000);
+            }
+            later(messageId, c -> c.xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields));
+            later(messageId, c -> c.pexpire(key, resumeTtl.toMillis()));
+            RedisFuture<Long> released = issue(messageId, c -> c.del(leaseKey(messageId)));
+            redis.flushBatch();
+            if (released != null && !quietly(messageId, () -> released.toCompletableFuture().join())) {
+                span.error("journal_write_failed");
+            }
         }
         warned.remove(messageId);
-        lastAppend.remove(messageId);
     }
 
     @Override
+    @SuppressWarnings("try") // the span is current while Redis answers
     public Replay read(String messageId, int afterSeq, Duration wait) {
-        try {
+        if (!wait.isZero()) {
+            // following a live answer: no span, the time goes to waiting for n8n, not Redis (one per chunk)
             return readOrFail(messageId, afterSeq, wait);
+        }
+        // the catch-up read of a resume: what the client missed
+        try (Spans.Child span = Spans.redis("XRANGE", "answer")) {
+            Replay replay = span.call(() -> readOrFail(messageId, afterSeq, wait));
+            span.attribute("chat.chunks", replay.chunks().size());
+            return replay;
+        }
+    }
+
+    private Replay readOrFail(String messageId, int afterSeq, Duration wait) {
+        try {
+            return readOnce(messageId, afterSeq, wait);
         } catch (io.lettuce.core.RedisException e) {
             throw new UnavailableException(e);
         }
     }
 
-    private Replay readOrFail(String messageId, int afterSeq, Duration wait) {
+    private Replay readOnce(String messageId, int afterSeq, Duration wait) {
         String key = streamKey(messageId);
         io.lettuce.core.Range<String> after = io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+");
         List<StreamMessage<String, String>> entries = redis.commands().xrange(key, after);
@@ -149,14 +175,31 @@ public final class RedisAnswerJournal implements AnswerJournal {
     }
 
     @Override
+    @SuppressWarnings("try") // the span is current while Redis answers
     public List<String> chunks(String messageId) {
-        try {
-            return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
-                    .filter(e -> "c".equals(e.getBody().get("t")))
-                    .map(e -> e.getBody().get("x"))
-                    .toList();
+        try (Spans.Child span = Spans.redis("XRANGE", "answer")) {
+            return span.call(() -> chunkTexts(messageId));
         } catch (io.lettuce.core.RedisException e) {
             throw new UnavailableException(e);
+        }
+    }
+
+    private List<String> chunkTexts(String messageId) {
+        return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
+                .filter(e -> "c".equals(e.getBody().get("t")))
+                .map(e -> e.getBody().get("x"))
+                .toList();
+    }
+
+    /** How the chunks of one answer came, as far as the journal's waits are concerned (only its relay writes). */
+    private static final class Pace {
+        private long lastAppend;
+        private int waited;
+        private long waitedNanos;
+
+        void waited(long nanos) {
+            waited++;
+            waitedNanos += nanos;
         }
     }
 
@@ -168,11 +211,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
         return redis.key("answer:{" + messageId + "}:lease");
     }
 
-    private void quietly(String messageId, Runnable call) {
+    /** Runs a call; a failure is logged (once per answer); returns whether it succeeded. */
+    private boolean quietly(String messageId, Runnable call) {
         try {
             call.run();
+            return true;
         } catch (RuntimeException e) {
             warnOnce(messageId, e);
+            return false;
         }
     }
 

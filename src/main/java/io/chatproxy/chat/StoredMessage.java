@@ -10,6 +10,8 @@ import java.time.Instant;
  * @param content text
  * @param status complete, partial, error or streaming
  * @param createdAt creation time
+ * @param traceparent the trace of the request that stored it, "" when none or not read
  */
-public record StoredMessage(String id, String role, String content, String status, Instant createdAt) {
+public record StoredMessage(String id, String role, String content, String status, Instant createdAt,
+        String traceparent) {
 }

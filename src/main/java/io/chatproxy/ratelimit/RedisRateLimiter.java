@@ -47,14 +47,8 @@ public final class RedisRateLimiter implements RateLimiter {
             args[2 + 2 * i] = Long.toString(window);
         }
         List<Object> result;
-        try (Spans.Child span = Spans.child("EVAL rate_limit").attribute("db.system", "redis")
-                .attribute("db.operation", "EVAL")) {
-            try {
-                result = redis.eval(SCRIPT, keys, args);
-            } catch (RuntimeException e) {
-                span.error(e.getClass().getSimpleName());
-                throw e;
-            }
+        try (Spans.Child span = Spans.redis("EVAL", "rate_limit")) {
+            result = span.call(() -> redis.eval(SCRIPT, keys, args));
         }
         boolean allowed = ((Long) result.get(0)) == 1L;
         Limit limit = limits.get(((Long) result.get(1)).intValue() - 1);

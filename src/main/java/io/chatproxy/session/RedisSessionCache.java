@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.chatproxy.redis.RedisStore;
+import io.chatproxy.tracing.Spans;
 
 /**
  * Sessions cached in Redis as hashes, shared by all replicas, each for at most the cache TTL and never past the
@@ -34,9 +35,11 @@ public final class RedisSessionCache implements SessionCache {
     }
 
     @Override
+    @SuppressWarnings("try") // the span is current while Redis answers
     public Optional<Session> get(String id) {
-        try {
-            Map<String, String> fields = redis.commands().hgetall(key(id));
+        try (Spans.Child span = Spans.redis("HGETALL", "session")) {
+            Map<String, String> fields = span.call(() -> redis.commands().hgetall(key(id)));
+            span.attribute("chat.session_cache.hit", fields != null && !fields.isEmpty() ? "true" : "false");
             if (fields == null || fields.isEmpty()) {
                 return Optional.empty();
             }
@@ -58,14 +61,14 @@ public final class RedisSessionCache implements SessionCache {
         if (keep <= 0 || session.revokedAt().isPresent()) {
             return;
         }
-        try {
+        try (Spans.Child span = Spans.redis("HSET", "session")) {
             String key = key(session.id());
-            redis.commands().hset(key, Map.of("origin_domain", session.originDomain(),
+            span.call(() -> redis.commands().hset(key, Map.of("origin_domain", session.originDomain(),
                     "page_url", session.pageUrl(),
                     "fingerprint", session.fingerprint(),
                     "created_at", Long.toString(session.createdAt().toEpochMilli()),
-                    "expires_at", Long.toString(session.expiresAt().toEpochMilli())));
-            redis.commands().pexpire(key, keep);
+                    "expires_at", Long.toString(session.expiresAt().toEpochMilli()))));
+            span.call(() -> redis.commands().pexpire(key, keep));
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache write failed: " + e.getMessage());
         }
@@ -73,8 +76,8 @@ public final class RedisSessionCache implements SessionCache {
 
     @Override
     public void evict(String id) {
-        try {
-            redis.commands().del(key(id));
+        try (Spans.Child span = Spans.redis("DEL", "session")) {
+            span.call(() -> redis.commands().del(key(id)));
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "Session cache eviction failed for a session; it expires within " + ttl);
         }

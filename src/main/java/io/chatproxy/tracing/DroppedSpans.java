@@ -1,7 +1,7 @@
 package io.chatproxy.tracing;
 
 import java.util.Collection;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -20,16 +20,22 @@ import io.opentelemetry.sdk.metrics.export.MetricReader;
 final class DroppedSpans implements MetricReader {
     private static final String PROCESSED_SPANS = "processedSpans";
     private static final AttributeKey<Boolean> DROPPED = AttributeKey.booleanKey("dropped");
-    private final LongAdder failedExports = new LongAdder();
+    private final AtomicLong failedExports = new AtomicLong();
     private volatile CollectionRegistration registration = CollectionRegistration.noop();
 
-    void exportFailed(int spans) {
-        failedExports.add(spans);
+    /** Counts the spans of a failed export; returns the count of such spans before them. */
+    long exportFailed(int spans) {
+        return failedExports.addAndGet(spans) - spans;
+    }
+
+    /** Spans lost in failed exports so far. */
+    long failedExports() {
+        return failedExports.get();
     }
 
     /** Spans lost so far. */
     long count() {
-        return failedExports.sum() + queueFull(registration.collectAllMetrics());
+        return failedExports.get() + queueFull(registration.collectAllMetrics());
     }
 
     private static long queueFull(Collection<MetricData> metrics) {

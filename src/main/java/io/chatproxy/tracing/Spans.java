@@ -1,6 +1,9 @@
 package io.chatproxy.tracing;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
@@ -16,6 +19,7 @@ import io.opentelemetry.context.Scope;
 public final class Spans {
     static final ContextKey<Tracer> TRACER = ContextKey.named("chat-proxy.tracer");
     private static final Child NONE = new Child(null, null);
+    private static final AttributeKey<String> LINK = AttributeKey.stringKey("chat.link");
 
     private Spans() {
     }
@@ -34,6 +38,43 @@ public final class Spans {
         }
         Span span = tracer.spanBuilder(name).startSpan();
         return new Child(span, span.makeCurrent());
+    }
+
+    /**
+     * A child span for one Redis call (database client semantic conventions): named {@code <operation> <target>},
+     * {@code db.system} redis, {@code db.operation}.
+     *
+     * @param operation the Redis command, e.g. {@code HGETALL}
+     * @param target what it works on, e.g. {@code session}
+     * @return the child, to close when the call returned
+     */
+    public static Child redis(String operation, String target) {
+        return child(operation + " " + target).attribute("db.system", "redis").attribute("db.operation", operation);
+    }
+
+    /**
+     * The {@code traceparent} of the span being served, to store with what it produces.
+     *
+     * @return its value, or "" when tracing is off or the trace is not sampled (a link to it would lead nowhere)
+     */
+    public static String currentTraceparent() {
+        SpanContext context = Span.current().getSpanContext();
+        return context.isValid() && context.isSampled() ? Traceparent.of(context) : "";
+    }
+
+    /**
+     * Links the current span to another trace's span (OpenTelemetry span link), e.g. a resume to the request that
+     * produced the answer.
+     *
+     * @param traceparent the other span's stored {@code traceparent}; nothing happens when it is empty or invalid
+     * @param relation what the other span is to this one ({@code chat.link})
+     */
+    public static void link(String traceparent, String relation) {
+        if (Context.current().get(TRACER) == null) {
+            return;
+        }
+        Traceparent.parse(traceparent).ifPresent(
+                context -> Span.current().addLink(context, Attributes.of(LINK, relation)));
     }
 
     /**
@@ -61,6 +102,30 @@ public final class Spans {
                 span.setAttribute(key, value);
             }
             return this;
+        }
+
+        /** Sets a numeric attribute. */
+        public Child attribute(String key, long value) {
+            if (span != null) {
+                span.setAttribute(key, value);
+            }
+            return this;
+        }
+
+        /**
+         * Runs a call inside the span; a failure marks the span failed (its exception's simple name) and is rethrown.
+         *
+         * @param call the call
+         * @param <T> its result
+         * @return its result
+         */
+        public <T> T call(java.util.function.Supplier<T> call) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                error(e.getClass().getSimpleName());
+                throw e;
+            }
         }
 
         /** Marks the span failed with a code ({@code error.type}). */

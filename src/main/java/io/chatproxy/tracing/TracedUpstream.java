@@ -5,7 +5,6 @@ import java.util.Optional;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -47,7 +46,8 @@ public final class TracedUpstream implements Upstream {
                 .setAttribute("peer.service", "n8n")
                 .startSpan();
         try (Scope scope = span.makeCurrent()) {
-            return new TracedStream(delegate.open(request.withTraceparent(traceparent(span.getSpanContext()))), span);
+            return new TracedStream(delegate.open(request.withTraceparent(Traceparent.of(span.getSpanContext()))),
+                    span);
         } catch (UpstreamException e) {
             fail(span, e.kind().name().toLowerCase(java.util.Locale.ROOT));
             e.status().ifPresent(status -> span.setAttribute("http.response.status_code", status));
@@ -63,10 +63,6 @@ public final class TracedUpstream implements Upstream {
     @Override
     public String description() {
         return delegate.description();
-    }
-
-    private static String traceparent(SpanContext context) {
-        return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex();
     }
 
     private static void fail(Span span, String code) {

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 
@@ -28,17 +29,24 @@ public final class Tracing implements AutoCloseable {
             "otel.metrics.exporter", "none",
             "otel.logs.exporter", "none");
 
+    /** The OTLP exporter's and its HTTP sender's java.util.logging parent. */
+    static final String EXPORTER_LOGGER = "io.opentelemetry.exporter";
+
     private final OpenTelemetrySdk sdk;
     private final DroppedSpans dropped;
+    // held: java.util.logging keeps loggers weakly, and a collected one would lose the level set on it
+    @SuppressWarnings({"UnusedVariable", "unused"})
+    private final Logger exporterLogger;
 
-    private Tracing(OpenTelemetrySdk sdk, DroppedSpans dropped) {
+    private Tracing(OpenTelemetrySdk sdk, DroppedSpans dropped, Logger exporterLogger) {
         this.sdk = sdk;
         this.dropped = dropped;
+        this.exporterLogger = exporterLogger;
     }
 
     /** Tracing off: no spans, no exporter, no thread. */
     public static Tracing off() {
-        return new Tracing(null, null);
+        return new Tracing(null, null, null);
     }
 
     /**
@@ -51,8 +59,9 @@ public final class Tracing implements AutoCloseable {
     public static Tracing create(Config otel) {
         Map<String, String> properties = new HashMap<>();
         otel.asMap().orElseGet(Map::of).forEach((key, value) -> properties.put(property(key), value));
-        if (!properties.containsKey("otel.exporter.otlp.endpoint")
-                && !properties.containsKey("otel.exporter.otlp.traces.endpoint")) {
+        String endpoint = properties.getOrDefault("otel.exporter.otlp.traces.endpoint",
+                properties.get("otel.exporter.otlp.endpoint"));
+        if (endpoint == null) {
             return off();
         }
         DroppedSpans dropped = new DroppedSpans();
@@ -60,11 +69,24 @@ public final class Tracing implements AutoCloseable {
                 .disableShutdownHook()
                 .addPropertiesSupplier(() -> DEFAULTS)
                 .addPropertiesCustomizer(config -> properties)
-                .addSpanExporterCustomizer((exporter, config) -> new CountingSpanExporter(exporter, dropped))
+                .addSpanExporterCustomizer((exporter, config) -> new ReportingSpanExporter(exporter, dropped, endpoint))
                 .addMeterProviderCustomizer((builder, config) -> builder.registerMetricReader(dropped))
                 .build()
                 .getOpenTelemetrySdk();
-        return new Tracing(sdk, dropped);
+        return new Tracing(sdk, dropped, quietExporter());
+    }
+
+    /**
+     * The exporter logs a SEVERE stack trace for every batch it cannot send (every few seconds while a collector is
+     * down); {@link ReportingSpanExporter} reports an outage once instead. A level the operator configured for
+     * {@value #EXPORTER_LOGGER} in logging.properties is kept.
+     */
+    private static Logger quietExporter() {
+        Logger logger = Logger.getLogger(EXPORTER_LOGGER);
+        if (logger.getLevel() == null) {
+            logger.setLevel(java.util.logging.Level.OFF);
+        }
+        return logger;
     }
 
     /** {@code otel.OTEL_EXPORTER_OTLP_ENDPOINT} becomes {@code otel.exporter.otlp.endpoint}. */

@@ -32,9 +32,14 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     static OtlpReceiver start() {
+        return start(0);
+    }
+
+    /** A receiver on a given port (0: any free one). */
+    static OtlpReceiver start(int port) {
         try {
             return new OtlpReceiver(HttpServer.create(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10));
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

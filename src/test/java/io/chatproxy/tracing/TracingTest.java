@@ -1,6 +1,8 @@
 package io.chatproxy.tracing;
 
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,10 @@ import org.junit.jupiter.api.Test;
 
 import io.chatproxy.observe.JsonLogFormatter;
 import io.chatproxy.testing.FakeN8n;
+import io.chatproxy.testing.PostgresDatabase;
 import io.chatproxy.testing.RedisServer;
 import io.chatproxy.testing.SseEvent;
+import io.chatproxy.testing.SseReader;
 import io.chatproxy.testing.TestApp;
 import io.chatproxy.testing.TestEnv;
 import io.chatproxy.testing.Visitor;
@@ -82,6 +86,19 @@ class TracingTest {
                 .set("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, "OTEL_BSP_SCHEDULE_DELAY", "20",
                         "OTEL_SERVICE_NAME", "chat-proxy-test")
                 .map());
+    }
+
+    /** Chat-proxy with Redis, sending its spans to the test's collector. */
+    private TestApp withRedis(RedisServer redis) {
+        return TestApp.start(traced(TestEnv.create().n8n(n8n).redis(redis)).map());
+    }
+
+    private TestEnv traced(TestEnv env) {
+        return env.set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(), "OTEL_BSP_SCHEDULE_DELAY", "20");
+    }
+
+    private static String messageId(List<SseEvent> events) throws java.io.IOException {
+        return new ObjectMapper().readTree(events.getFirst().data()).get("message_id").asText();
     }
 
     @Test
@@ -216,11 +233,7 @@ class TracingTest {
 
     @Test
     void withRedisTheRateLimitDecisionHasARedisChild() throws Exception {
-        try (RedisServer redis = RedisServer.shared();
-                TestApp app = TestApp.start(TestEnv.create().n8n(n8n).redis(redis)
-                        .set("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint().toString(),
-                                "OTEL_BSP_SCHEDULE_DELAY", "20")
-                        .map())) {
+        try (RedisServer redis = RedisServer.shared(); TestApp app = withRedis(redis)) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             visitor.chat("hello");
@@ -230,6 +243,90 @@ class TracingTest {
             Span parent = collector.awaitSpan(s -> s.getSpanId().equals(eval.getParentSpanId())).stream()
                     .filter(s -> s.getSpanId().equals(eval.getParentSpanId())).findFirst().orElseThrow();
             assertThat(parent.getName(), is("rate_limit.decide"));
+        }
+    }
+
+    @Test
+    void aResumeLinksToTheTraceThatProducedTheAnswer() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ZERO));
+        try (TestApp app = app(collector.endpoint().toString())) {
+            assertResumeLinksToOriginal(app, app);
+        }
+    }
+
+    @Test
+    void aResumeOnAnotherReplicaLinksToTheTraceThatProducedTheAnswer() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(3, Duration.ZERO));
+        try (PostgresDatabase database = PostgresDatabase.create(); RedisServer redis = RedisServer.shared()) {
+            java.util.Map<String, String> env = traced(TestEnv.create().n8n(n8n).postgres(database).redis(redis)).map();
+            try (TestApp one = TestApp.start(env); TestApp two = TestApp.start(env)) {
+                assertResumeLinksToOriginal(one, two);
+            }
+        }
+    }
+
+    private void assertResumeLinksToOriginal(TestApp chatOn, TestApp resumeOn) throws Exception {
+        Visitor visitor = chatOn.visitor();
+        visitor.createSession();
+        List<SseEvent> events = visitor.chat("hello");
+        String messageId = messageId(events);
+        HttpResponse<InputStream> resumed = visitor.at(resumeOn.uri()).resume(messageId, messageId + ":1");
+        assertThat(resumed.statusCode(), is(200));
+        try (SseReader reader = new SseReader(resumed.body())) {
+            assertThat(reader.all().getLast().event(), is("end"));
+        }
+
+        String resumePath = STREAM_PATH + "/" + messageId;
+        List<Span> spans = collector.awaitSpan(s -> attr(s, "url.path").equals(Optional.of(resumePath)));
+        Span original = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
+        Span resume = spans.stream().filter(s -> attr(s, "url.path").equals(Optional.of(resumePath)))
+                .findFirst().orElseThrow();
+        assertThat(resume.getTraceId().equals(original.getTraceId()), is(false));
+        assertThat(resume.getLinksCount(), is(1));
+        Span.Link link = resume.getLinks(0);
+        assertThat(OtlpReceiver.hex(link.getTraceId()), is(OtlpReceiver.hex(original.getTraceId())));
+        assertThat(OtlpReceiver.hex(link.getSpanId()), is(OtlpReceiver.hex(original.getSpanId())));
+        assertThat(attr(link.getAttributesList(), "chat.link"), is(Optional.of("resumed_answer")));
+    }
+
+    @Test
+    void withRedisTheSessionCacheAndTheJournalHaveRedisSpansOnePerAnswerNotPerChunk() throws Exception {
+        n8n.reply(FakeN8n.Reply.echoStream(5, Duration.ofMillis(5)));
+        try (RedisServer redis = RedisServer.shared(); TestApp app = withRedis(redis)) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            List<SseEvent> events = visitor.chat("hello");
+            String messageId = messageId(events);
+            try (SseReader reader = new SseReader(visitor.resume(messageId, messageId + ":2").body())) {
+                assertThat(reader.all().getLast().event(), is("end"));
+            }
+
+            List<Span> spans = collector.awaitSpan(s -> s.getName().equals("XRANGE answer"));
+            Span server = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
+            List<Span> trace = spans.stream().filter(s -> s.getTraceId().equals(server.getTraceId())).toList();
+            Span authenticate = named(trace, "session.authenticate");
+            Span cacheRead = named(trace, "HGETALL session");
+            assertThat(cacheRead.getParentSpanId(), is(authenticate.getSpanId()));
+            assertThat(attr(cacheRead, "db.system"), is(Optional.of("redis")));
+            assertThat(attr(cacheRead, "db.operation"), is(Optional.of("HGETALL")));
+
+            List<Span> journal = trace.stream().filter(s -> s.getName().equals("XADD answer")).toList();
+            assertThat(journal.size(), is(1));
+            Span write = journal.getFirst();
+            assertThat(write.getParentSpanId(), is(server.getSpanId()));
+            assertThat(attr(write, "db.system"), is(Optional.of("redis")));
+            assertThat(attr(write, "chat.chunks"), is(Optional.of("5")));
+            // 5 ms apart: every chunk came alone and was waited for
+            assertThat(attr(write, "chat.journal.waited_chunks"), is(Optional.of("5")));
+            assertThat(attr(write, "chat.journal.chunk_wait_us").isPresent(), is(true));
+
+            Span catchUp = named(spans, "XRANGE answer");
+            assertThat(attr(catchUp, "chat.chunks"), is(Optional.of("3")));
+            Span resume = spans.stream().filter(s -> s.getSpanId().equals(catchUp.getParentSpanId())).findFirst()
+                    .orElseThrow();
+            assertThat(attr(resume, "url.path"), is(Optional.of(STREAM_PATH + "/" + messageId)));
         }
     }
 
