@@ -28,8 +28,8 @@ import io.helidon.webserver.http.ServerResponse;
  * goes out brotli- or gzip-compressed to clients that accept it.
  */
 public final class WidgetAssets implements HttpService {
-    static final String SHORT_CACHE = "public, max-age=300, stale-while-revalidate=86400";
-    static final String LONG_CACHE = "public, max-age=31536000, immutable";
+    private static final String SHORT_CACHE = "public, max-age=300, stale-while-revalidate=86400";
+    private static final String LONG_CACHE = "public, max-age=31536000, immutable";
     private static final String DIRECTORY = "/widget/";
     /** A hashed name of an earlier build: {@code widget.<hash>.js}, {@code widget.<lang>.<hash>.json}. */
     private static final Pattern OLD_HASHED = Pattern
