@@ -134,7 +134,11 @@ async function setup(env) {
 
   let widgetSrc;
   let widgetFrom;
-  const probe = await get(proxy.url + '/widget.js').catch(() => ({ status: 0, headers: {} }));
+  // /widget.js redirects to the content-hashed file (older jars answered 200 directly).
+  let probe = await get(proxy.url + '/widget.js').catch(() => ({ status: 0, headers: {} }));
+  if (probe.status === 302 && probe.headers.location) {
+    probe = await get(new URL(probe.headers.location, proxy.url + '/widget.js').href).catch(() => ({ status: 0, headers: {} }));
+  }
   const proxyHasWidget = probe.status === 200 && /javascript/.test(probe.headers['content-type'] || '');
   if (cfg.widgetFrom === 'proxy' && !proxyHasWidget) throw new Error('WIDGET_FROM=proxy but the proxy does not serve /widget.js');
   // Without a session the resume route answers 401; a proxy without it answers 404.

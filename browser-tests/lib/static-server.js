@@ -15,7 +15,7 @@ const WEB = path.join(__dirname, '..', '..', 'src', 'main', 'resources', 'WEB');
 const N8N_CHAT_DIST = path.join(__dirname, '..', 'node_modules', '@n8n', 'chat', 'dist');
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8', '.ico': 'image/x-icon' };
+  '.mjs': 'text/javascript; charset=utf-8', '.ico': 'image/x-icon', '.json': 'application/json' };
 
 /**
  * @param {object} o
@@ -93,11 +93,11 @@ function createCustomerSite(o) {
   return listenable(server);
 }
 
-/** Serves widget.js and widget.css as the proxy should (used while the proxy does not serve them itself). */
+/** Serves the widget's sources (widget.js, widget.css, chat-loader.js, lang/*.json) unbuilt, with the headers an embed needs. */
 function createWidgetCdn() {
   const server = http.createServer((req, res) => {
     const name = new URL(req.url, 'http://x').pathname;
-    if (name !== '/widget.js' && name !== '/widget.css' && name !== '/chat-loader.js') {
+    if (name !== '/widget.js' && name !== '/widget.css' && name !== '/chat-loader.js' && !/^\/lang\/[a-z]{2}\.json$/.test(name)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;

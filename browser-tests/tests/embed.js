@@ -72,6 +72,47 @@ module.exports = function register(h, env) {
     await context.close();
   }, { timeout: 40000 });
 
+  h.test('a revoked session costs at most one 401 in the console, and the widget goes on with a new session', async () => {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, seen } = await watchedPage(context);
+    await page.goto(env.pageUrl);
+    const host = await open(page);
+    const chat = async (text) => {
+      await host.locator('#cp-input').fill(text);
+      await host.locator('#cp-input').press('Enter');
+      await waitIdle(page);
+    };
+    /** Ends the page's session at the proxy (DELETE /session with its cookie) behind the widget's back. */
+    const revoke = () => page.evaluate((api) => fetch(api + '/session', { method: 'DELETE', credentials: 'include' })
+      .then((r) => r.status), env.proxyUrl + '/api/v1');
+    const unauthorized = () => seen.errors.filter((e) => /\b401\b/.test(e)).length;
+    await chat('First question');
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 1);
+
+    // Revoked while the page is open: the next message draws one 401, then goes out on a new session.
+    assert.equal(await revoke(), 200);
+    seen.api.length = 0;
+    await chat('Second question');
+    assert.deepEqual(seen.api, ['POST /api/v1/chat/stream', 'POST /api/v1/session/create', 'POST /api/v1/chat/stream']);
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 2);
+    assert.equal(await host.locator('.cp-note--error').count(), 0);
+    assert.ok(unauthorized() <= 1, 'at most one 401: ' + seen.errors.join(' | '));
+
+    // Revoked, then the page is loaded again: validate draws one 401, a new session follows, the widget works.
+    assert.equal(await revoke(), 200);
+    seen.api.length = 0;
+    seen.errors.length = 0;
+    await page.reload();
+    await waitIdle(page); // left open: restored on load
+    assert.deepEqual(seen.api, ['GET /api/v1/session/validate', 'POST /api/v1/session/create']);
+    await chat('Third question');
+    assert.equal(await host.locator('.cp-msg--assistant:not(.cp-greeting) .cp-bubble').count(), 1);
+    assert.equal(await host.locator('.cp-note--error').count(), 0);
+    assert.ok(unauthorized() <= 1, 'at most one 401: ' + seen.errors.join(' | '));
+    assert.deepEqual(seen.errors.filter((e) => !/\b401\b/.test(e)), [], 'no other console error');
+    await context.close();
+  }, { timeout: 60000 });
+
   /** Answers the first `times` requests to `path` with 503 (code, Retry-After: 1) as the proxy's admission would. */
   async function refuseBusy(page, path, times, code) {
     const refused = [];
@@ -148,7 +189,8 @@ module.exports = function register(h, env) {
     const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const { page, seen } = await watchedPage(context);
     let widgetRequested = 0;
-    await page.route((url) => url.pathname.endsWith('/widget.js'), async (route) => {
+    // The loader imports the content-hashed widget.<hash>.js (widget.js itself from the work tree in static mode).
+    await page.route((url) => /\/widget(\.[0-9a-f]{10})?\.js$/.test(url.pathname), async (route) => {
       widgetRequested = Date.now();
       await new Promise((r) => setTimeout(r, 3000));
       await route.continue();

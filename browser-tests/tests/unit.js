@@ -74,14 +74,9 @@ module.exports = function register(h) {
     assert.deepEqual(parseAll([': only a comment\n\n', 'event: x\n\n']), []);
   });
 
-  h.test('unit: event ids, RateLimit, Retry-After and backoff are parsed', () => {
+  h.test('unit: event ids, Retry-After and backoff are parsed', () => {
     assert.equal(w.eventSeq('0f3a-uuid:12'), 12);
     assert.equal(w.eventSeq(''), -1);
-    assert.deepEqual(w.parseRateLimit('"session-minute";r=0;t=42'), { scope: 'session-minute', remaining: 0, reset: 42 });
-    assert.deepEqual(w.parseRateLimit('ip-hour; r=3; t=100, "other";r=9;t=1'), { scope: 'ip-hour', remaining: 3, reset: 100 });
-    assert.deepEqual(w.parseRateLimit('"x"'), { scope: 'x', remaining: null, reset: null });
-    assert.equal(w.parseRateLimit(''), null);
-    assert.equal(w.parseRateLimit(null), null);
     assert.equal(w.parseRetryAfter('17'), 17);
     assert.equal(w.parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 1, 0)).toUTCString(), Date.UTC(2030, 0, 1)), 60);
     assert.equal(w.parseRetryAfter('soon'), null);

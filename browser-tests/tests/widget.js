@@ -484,8 +484,17 @@ module.exports = function register(h, env) {
 
   h.test('widget.js and widget.css are served by the proxy with the headers an embed needs', async () => {
     if (!env.proxyHasWidget) throw new h.Skip('the proxy does not serve /widget.js yet');
-    for (const [file, type] of [['widget.js', /^text\/javascript/], ['widget.css', /^text\/css/], ['chat-loader.js', /^text\/javascript/]]) {
-      const r = await env.proxy.get(env.proxy.url + '/' + file);
+    for (let [file, type] of [['widget.js', /^text\/javascript/], ['widget.css', /^text\/css/], ['chat-loader.js', /^text\/javascript/]]) {
+      let r = await env.proxy.get(env.proxy.url + '/' + file);
+      if (file !== 'chat-loader.js') {
+        // A briefly cached redirect to the file named by its content hash, which is cached for a year.
+        assert.equal(r.status, 302, file);
+        assert.match(r.headers['cache-control'] || '', /max-age=300\b/, file + ' redirect cache-control');
+        assert.match(r.headers.location || '', /^widget\.[0-9a-f]{10}\.(js|css)$/, file + ' location');
+        file = r.headers.location;
+        r = await env.proxy.get(env.proxy.url + '/' + file);
+        assert.equal(r.headers['cache-control'], 'public, max-age=31536000, immutable', file + ' cache-control');
+      }
       assert.equal(r.status, 200, file);
       assert.match(r.headers['content-type'] || '', type, file + ' content-type');
       assert.match(r.headers['cache-control'] || '', /max-age=\d+/, file + ' cache-control');

@@ -1,4 +1,4 @@
-/*!
+/*
  * chat-proxy widget loader: the host page's load event never waits for the widget. Embed with
  *   <script src="https://proxy.example/chat-loader.js" data-proxy-url="https://proxy.example" async></script>
  * (the widget's data-* attributes go on this tag). After the page's load, when the browser is idle, it imports
@@ -8,7 +8,9 @@
   'use strict';
   var me = document.currentScript;
   if (!me || window.ChatProxyWidget) return;
-  var src = new URL('widget.js', me.src).href;
+  // The build puts the widget's content-hashed name here (src/build/java/WidgetBuild.java).
+  var WIDGET_FILE = 'widget.js';
+  var src = new URL(WIDGET_FILE, me.src).href;
   function inject() {
     import(src).catch(function (e) {
       if (window.console) console.warn('chat-proxy widget could not be loaded: ' + ((e && e.message) || e));

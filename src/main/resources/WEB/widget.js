@@ -1,4 +1,4 @@
-/*!
+/*
  * chat-proxy widget. Dependency-free; embed with
  *   <script src="https://proxy.example/widget.js" data-proxy-url="https://proxy.example" defer></script>
  * or through chat-loader.js (the same attributes), which loads this file after the host page's load event.
@@ -76,26 +76,6 @@
   function eventSeq(id) {
     var m = /:(\d+)$/.exec(id || '');
     return m ? parseInt(m[1], 10) : -1;
-  }
-
-  /**
-   * Parses the first item of an IETF RateLimit header, e.g. "session-minute";r=0;t=42 (quoted or bare token),
-   * to {scope, remaining, reset}; null when absent or unreadable.
-   */
-  function parseRateLimit(value) {
-    if (!value) return null;
-    var m = /^\s*(?:"([^"]*)"|([A-Za-z0-9_.*-]+))\s*((?:;[^,]*)?)/.exec(String(value));
-    if (!m) return null;
-    var out = { scope: m[1] !== undefined ? m[1] : m[2], remaining: null, reset: null };
-    var params = m[3].split(';');
-    for (var i = 0; i < params.length; i++) {
-      var kv = /^\s*([a-z]+)\s*=\s*"?(\d+)"?\s*$/i.exec(params[i]);
-      if (!kv) continue;
-      var n = parseInt(kv[2], 10);
-      if (kv[1].toLowerCase() === 'r') out.remaining = n;
-      else if (kv[1].toLowerCase() === 't') out.reset = n;
-    }
-    return out;
   }
 
   /** Retry-After in whole seconds (delta-seconds or an HTTP date), or null. */
@@ -338,7 +318,6 @@
     VERSION: VERSION,
     createSseParser: createSseParser,
     eventSeq: eventSeq,
-    parseRateLimit: parseRateLimit,
     parseRetryAfter: parseRetryAfter,
     backoffDelay: backoffDelay,
     busyRetryDelay: busyRetryDelay,
@@ -346,7 +325,9 @@
     renderMarkdown: renderMarkdown
   };
 
-  if (typeof window === 'undefined' || typeof document === 'undefined') {
+  // The build sets this false: the minified widget carries no export for node.
+  var NODE_EXPORTS = true;
+  if (NODE_EXPORTS && (typeof window === 'undefined' || typeof document === 'undefined')) {
     if (typeof module === 'object' && module && module.exports) module.exports = helpers;
     return;
   }
@@ -381,169 +362,74 @@
     return;
   }
   var API = proxyUrl + '/api/v1';
+  // The build puts the content-hashed names here (src/build/java/WidgetBuild.java): both files may then be cached
+  // for a year. Relative to this script, or to the proxy when it is inline.
+  var CSS_FILE = 'widget.css';
+  var LANG_FILE = 'lang/{lang}.json';
+  function assetUrl(file) { return new URL(file, script.src || proxyUrl + '/').href; }
   var cssUrl = attr('data-css-url', null);
   try {
-    cssUrl = new URL(cssUrl || (script.src ? 'widget.css' : proxyUrl + '/widget.css'), script.src || location.href).href;
+    cssUrl = cssUrl ? new URL(cssUrl, script.src || location.href).href : assetUrl(CSS_FILE);
   } catch (e) {
-    cssUrl = proxyUrl + '/widget.css';
+    cssUrl = proxyUrl + '/' + CSS_FILE;
   }
 
   /*
-   * Every visible and announced text, in English, German, French and Spanish. The language is data-lang, else the
-   * host page's lang; data-strings (JSON, same keys) overrides any text, e.g. for another language; data-title,
-   * data-subtitle, data-greeting and data-placeholder win over both. {s}, {n}, {t}, {r}: filled in when used.
+   * Every visible and announced text. English is built in; German, French and Spanish come in a small language pack
+   * (lang/<code>.json) fetched only by pages in that language. The language is data-lang, else the host page's lang;
+   * data-strings (JSON, same keys) overrides any text, e.g. for another language; data-title, data-subtitle,
+   * data-greeting and data-placeholder win over both. {s}, {n}, {t}, {r}: filled in when used.
    */
-  var STRINGS = {
-    en: {
-      title: 'Chat', subtitle: 'Ask us anything', greeting: '', placeholder: 'Write a message…',
-      open: 'Open chat', close: 'Close chat', hide: 'Hide chat', restart: 'Start a new conversation',
-      send: 'Send message', input: 'Your message', conversation: 'Conversation', you: 'You', assistant: 'Assistant',
-      typing: 'Assistant is typing…', connecting: 'Connecting…',
-      refused: 'This site is not allowed to use this chat.',
-      unreachable: 'The chat service can’t be reached right now. Check your connection and try again.',
-      notSent: 'Not sent',
-      sendFailed: 'Your message couldn’t be sent. Check your connection and try again.',
-      reconnecting: 'Connection lost. Reconnecting…',
-      lost: 'The connection was lost before the answer was complete.',
-      partial: 'Incomplete answer', failedAnswer: 'This answer failed',
-      stillWriting: 'The assistant was still writing this answer',
-      empty: 'The assistant returned an empty answer.',
-      expired: 'Your chat session had expired, so a new one was started.',
-      restarted: 'New conversation started.', canSendAgain: 'You can send messages again.', retry: 'Try again',
-      unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
-      busy: 'The chat is busy. Trying again in {s} s…',
-      serverError: 'Something went wrong. Please try again.',
-      requestFailed: 'Request failed (HTTP {s}).',
-      limitOrigin: 'This chat is getting a lot of messages right now.',
-      limitCreate: 'Too many chat sessions were started from this network.',
-      limitSession: 'You’re sending messages too quickly.',
-      limitWait: 'Please wait {t} before trying again.', sendAgainIn: 'You can send again in {t}',
-      second: '1 second', seconds: '{n} seconds', minutes: 'about {n} minutes', hours: 'about {n} hours',
-      finishedEarly: 'Finished early ({r})',
-      upstreamTimeout: 'The assistant took too long to answer. Please try again.',
-      serverShutdown: 'The chat server is restarting. Please try again in a moment.',
-      tooLong: 'The answer was too long and was cut off.',
-      interrupted: 'The answer was interrupted. Please try again.',
-      answerError: 'Something went wrong while answering. Please try again.',
-      endedEarly: 'The answer ended early.', answerFailed: 'The answer failed.'
-    },
-    de: {
-      title: 'Chat', subtitle: 'Fragen Sie uns', placeholder: 'Nachricht schreiben…',
-      open: 'Chat öffnen', close: 'Chat schließen', hide: 'Chat ausblenden', restart: 'Neues Gespräch beginnen',
-      send: 'Nachricht senden', input: 'Ihre Nachricht', conversation: 'Gespräch', you: 'Sie', assistant: 'Assistent',
-      typing: 'Der Assistent schreibt…', connecting: 'Verbinde…',
-      refused: 'Diese Website darf diesen Chat nicht verwenden.',
-      unreachable: 'Der Chat ist gerade nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-      notSent: 'Nicht gesendet',
-      sendFailed: 'Ihre Nachricht konnte nicht gesendet werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
-      reconnecting: 'Verbindung verloren. Verbinde neu…',
-      lost: 'Die Verbindung brach ab, bevor die Antwort vollständig war.',
-      partial: 'Unvollständige Antwort', failedAnswer: 'Diese Antwort ist fehlgeschlagen',
-      stillWriting: 'Der Assistent schrieb noch an dieser Antwort',
-      empty: 'Der Assistent hat eine leere Antwort gegeben.',
-      expired: 'Ihre Chat-Sitzung war abgelaufen, eine neue wurde gestartet.',
-      restarted: 'Neues Gespräch begonnen.', canSendAgain: 'Sie können wieder Nachrichten senden.', retry: 'Erneut versuchen',
-      unavailable: 'Der Assistent ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.',
-      busy: 'Der Chat ist ausgelastet. Neuer Versuch in {s} s…',
-      serverError: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
-      requestFailed: 'Anfrage fehlgeschlagen (HTTP {s}).',
-      limitOrigin: 'Dieser Chat bekommt gerade sehr viele Nachrichten.',
-      limitCreate: 'Aus diesem Netz wurden zu viele Chat-Sitzungen gestartet.',
-      limitSession: 'Sie senden Nachrichten zu schnell.',
-      limitWait: 'Bitte warten Sie {t}, bevor Sie es erneut versuchen.', sendAgainIn: 'Sie können in {t} wieder senden',
-      second: '1 Sekunde', seconds: '{n} Sekunden', minutes: 'etwa {n} Minuten', hours: 'etwa {n} Stunden',
-      finishedEarly: 'Vorzeitig beendet ({r})',
-      upstreamTimeout: 'Der Assistent hat zu lange gebraucht. Bitte versuchen Sie es erneut.',
-      serverShutdown: 'Der Chat-Server startet neu. Bitte versuchen Sie es gleich noch einmal.',
-      tooLong: 'Die Antwort war zu lang und wurde abgeschnitten.',
-      interrupted: 'Die Antwort wurde unterbrochen. Bitte versuchen Sie es erneut.',
-      answerError: 'Beim Antworten ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.',
-      endedEarly: 'Die Antwort endete vorzeitig.', answerFailed: 'Die Antwort ist fehlgeschlagen.'
-    },
-    fr: {
-      title: 'Chat', subtitle: 'Posez-nous vos questions', placeholder: 'Écrivez un message…',
-      open: 'Ouvrir le chat', close: 'Fermer le chat', hide: 'Masquer le chat', restart: 'Commencer une nouvelle conversation',
-      send: 'Envoyer le message', input: 'Votre message', conversation: 'Conversation', you: 'Vous', assistant: 'Assistant',
-      typing: 'L’assistant écrit…', connecting: 'Connexion…',
-      refused: 'Ce site n’est pas autorisé à utiliser ce chat.',
-      unreachable: 'Le service de chat est injoignable pour le moment. Vérifiez votre connexion et réessayez.',
-      notSent: 'Non envoyé',
-      sendFailed: 'Votre message n’a pas pu être envoyé. Vérifiez votre connexion et réessayez.',
-      reconnecting: 'Connexion perdue. Reconnexion…',
-      lost: 'La connexion a été perdue avant la fin de la réponse.',
-      partial: 'Réponse incomplète', failedAnswer: 'Cette réponse a échoué',
-      stillWriting: 'L’assistant rédigeait encore cette réponse',
-      empty: 'L’assistant a renvoyé une réponse vide.',
-      expired: 'Votre session de chat avait expiré ; une nouvelle a été ouverte.',
-      restarted: 'Nouvelle conversation commencée.', canSendAgain: 'Vous pouvez de nouveau envoyer des messages.', retry: 'Réessayer',
-      unavailable: 'L’assistant n’est pas disponible pour le moment. Réessayez dans un instant.',
-      busy: 'Le chat est occupé. Nouvel essai dans {s} s…',
-      serverError: 'Une erreur s’est produite. Veuillez réessayer.',
-      requestFailed: 'La requête a échoué (HTTP {s}).',
-      limitOrigin: 'Ce chat reçoit beaucoup de messages en ce moment.',
-      limitCreate: 'Trop de sessions de chat ont été ouvertes depuis ce réseau.',
-      limitSession: 'Vous envoyez des messages trop rapidement.',
-      limitWait: 'Veuillez patienter {t} avant de réessayer.', sendAgainIn: 'Vous pourrez renvoyer dans {t}',
-      second: '1 seconde', seconds: '{n} secondes', minutes: 'environ {n} minutes', hours: 'environ {n} heures',
-      finishedEarly: 'Terminée prématurément ({r})',
-      upstreamTimeout: 'L’assistant a mis trop de temps à répondre. Veuillez réessayer.',
-      serverShutdown: 'Le serveur de chat redémarre. Réessayez dans un instant.',
-      tooLong: 'La réponse était trop longue et a été coupée.',
-      interrupted: 'La réponse a été interrompue. Veuillez réessayer.',
-      answerError: 'Une erreur s’est produite pendant la réponse. Veuillez réessayer.',
-      endedEarly: 'La réponse s’est terminée prématurément.', answerFailed: 'La réponse a échoué.'
-    },
-    es: {
-      title: 'Chat', subtitle: 'Pregúntenos lo que quiera', placeholder: 'Escriba un mensaje…',
-      open: 'Abrir el chat', close: 'Cerrar el chat', hide: 'Ocultar el chat', restart: 'Empezar una conversación nueva',
-      send: 'Enviar mensaje', input: 'Su mensaje', conversation: 'Conversación', you: 'Usted', assistant: 'Asistente',
-      typing: 'El asistente está escribiendo…', connecting: 'Conectando…',
-      refused: 'Este sitio no tiene permiso para usar este chat.',
-      unreachable: 'No se puede acceder al chat en este momento. Compruebe su conexión e inténtelo de nuevo.',
-      notSent: 'No enviado',
-      sendFailed: 'No se pudo enviar su mensaje. Compruebe su conexión e inténtelo de nuevo.',
-      reconnecting: 'Conexión perdida. Reconectando…',
-      lost: 'La conexión se perdió antes de completar la respuesta.',
-      partial: 'Respuesta incompleta', failedAnswer: 'Esta respuesta falló',
-      stillWriting: 'El asistente aún estaba escribiendo esta respuesta',
-      empty: 'El asistente devolvió una respuesta vacía.',
-      expired: 'Su sesión de chat había caducado; se inició una nueva.',
-      restarted: 'Nueva conversación iniciada.', canSendAgain: 'Ya puede enviar mensajes de nuevo.', retry: 'Reintentar',
-      unavailable: 'El asistente no está disponible ahora. Inténtelo de nuevo en un momento.',
-      busy: 'El chat está ocupado. Nuevo intento en {s} s…',
-      serverError: 'Algo salió mal. Inténtelo de nuevo.',
-      requestFailed: 'La solicitud falló (HTTP {s}).',
-      limitOrigin: 'Este chat está recibiendo muchos mensajes ahora mismo.',
-      limitCreate: 'Se iniciaron demasiadas sesiones de chat desde esta red.',
-      limitSession: 'Está enviando mensajes demasiado rápido.',
-      limitWait: 'Espere {t} antes de volver a intentarlo.', sendAgainIn: 'Podrá enviar de nuevo en {t}',
-      second: '1 segundo', seconds: '{n} segundos', minutes: 'unos {n} minutos', hours: 'unas {n} horas',
-      finishedEarly: 'Terminó antes de tiempo ({r})',
-      upstreamTimeout: 'El asistente tardó demasiado en responder. Inténtelo de nuevo.',
-      serverShutdown: 'El servidor del chat se está reiniciando. Inténtelo de nuevo en un momento.',
-      tooLong: 'La respuesta era demasiado larga y se cortó.',
-      interrupted: 'La respuesta se interrumpió. Inténtelo de nuevo.',
-      answerError: 'Algo salió mal al responder. Inténtelo de nuevo.',
-      endedEarly: 'La respuesta terminó antes de tiempo.', answerFailed: 'La respuesta falló.'
-    }
+  var ENGLISH = {
+    title: 'Chat', subtitle: 'Ask us anything', greeting: '', placeholder: 'Write a message…',
+    open: 'Open chat', close: 'Close chat', hide: 'Hide chat', restart: 'Start a new conversation',
+    send: 'Send message', input: 'Your message', conversation: 'Conversation', you: 'You', assistant: 'Assistant',
+    typing: 'Assistant is typing…', connecting: 'Connecting…',
+    refused: 'This site is not allowed to use this chat.',
+    unreachable: 'The chat service can’t be reached right now. Check your connection and try again.',
+    notSent: 'Not sent',
+    sendFailed: 'Your message couldn’t be sent. Check your connection and try again.',
+    reconnecting: 'Connection lost. Reconnecting…',
+    lost: 'The connection was lost before the answer was complete.',
+    partial: 'Incomplete answer', failedAnswer: 'This answer failed',
+    stillWriting: 'The assistant was still writing this answer',
+    empty: 'The assistant returned an empty answer.',
+    expired: 'Your chat session had expired, so a new one was started.',
+    restarted: 'New conversation started.', canSendAgain: 'You can send messages again.', retry: 'Try again',
+    unavailable: 'The assistant is unavailable right now. Please try again in a moment.',
+    busy: 'The chat is busy. Trying again in {s} s…',
+    serverError: 'Something went wrong. Please try again.',
+    requestFailed: 'Request failed (HTTP {s}).',
+    limitOrigin: 'This chat is getting a lot of messages right now.',
+    limitCreate: 'Too many chat sessions were started from this network.',
+    limitSession: 'You’re sending messages too quickly.',
+    limitWait: 'Please wait {t} before trying again.', sendAgainIn: 'You can send again in {t}',
+    second: '1 second', seconds: '{n} seconds', minutes: 'about {n} minutes', hours: 'about {n} hours',
+    finishedEarly: 'Finished early ({r})',
+    upstreamTimeout: 'The assistant took too long to answer. Please try again.',
+    serverShutdown: 'The chat server is restarting. Please try again in a moment.',
+    tooLong: 'The answer was too long and was cut off.',
+    interrupted: 'The answer was interrupted. Please try again.',
+    answerError: 'Something went wrong while answering. Please try again.',
+    endedEarly: 'The answer ended early.', answerFailed: 'The answer failed.'
   };
+  var PACKS = /^(de|fr|es)$/;
   var RTL_LANGS = /^(ar|he|iw|fa|ur|yi|ps|ckb|dv|sd|ug)$/;
   var LANG = String(attr('data-lang', document.documentElement.lang || 'en')).trim() || 'en';
   var LANG_BASE = LANG.toLowerCase().split(/[-_]/)[0];
 
-  function strings() {
+  function strings(pack) {
     var out = {};
     var k;
-    for (k in STRINGS.en) out[k] = STRINGS.en[k];
-    var own = STRINGS[LANG_BASE] || {};
-    for (k in own) out[k] = own[k];
+    for (k in ENGLISH) out[k] = ENGLISH[k];
     var custom = null;
     try { custom = JSON.parse(attr('data-strings', '{}')); } catch (e) {
       if (window.console) console.warn('chat-proxy widget: data-strings is not JSON');
     }
-    if (custom && typeof custom === 'object') {
-      for (k in custom) if (Object.prototype.hasOwnProperty.call(out, k) && typeof custom[k] === 'string') out[k] = custom[k];
-    }
+    [pack, custom].forEach(function (own) {
+      if (!own || typeof own !== 'object') return;
+      for (k in own) if (Object.prototype.hasOwnProperty.call(out, k) && typeof own[k] === 'string') out[k] = own[k];
+    });
     out.title = attr('data-title', out.title);
     out.subtitle = attr('data-subtitle', out.subtitle);
     out.greeting = attr('data-greeting', out.greeting);
@@ -555,7 +441,16 @@
     return String(template).replace(/\{(\w)\}/g, function (m, k) { return values[k] !== undefined ? String(values[k]) : m; });
   }
 
-  var TEXT = strings();
+  /** The language pack of the page's language; {} for English, or when it cannot be had (English then). */
+  function loadPack() {
+    if (!PACKS.test(LANG_BASE)) return Promise.resolve({});
+    return fetch(assetUrl(LANG_FILE.replace('{lang}', LANG_BASE)), { credentials: 'omit' })
+      .then(function (res) { return res.ok ? res.json() : {}; })
+      .then(null, function () { return {}; });
+  }
+
+  var TEXT = strings({});
+  var packLoaded = loadPack();
   var STORE_OPEN = 'chat-proxy-widget:open';
   var STORE_SESSION = 'chat-proxy-widget:session:' + proxyUrl;
   var MAX_RESUME_ATTEMPTS = 5;
@@ -578,7 +473,6 @@
     var svg = document.createElementNS(SVG_NS, 'svg');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
-    svg.setAttribute('focusable', 'false');
     svg.setAttribute('width', '24'); // a sane size even if the stylesheet could not be loaded
     svg.setAttribute('height', '24');
     if (className) svg.setAttribute('class', className);
@@ -612,7 +506,6 @@
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'cp-panel');
   launcher.setAttribute('aria-haspopup', 'dialog');
-  launcher.setAttribute('aria-label', TEXT.open);
   launcher.appendChild(icon(ICON_CHAT, 'cp-icon cp-icon--chat'));
   launcher.appendChild(icon(ICON_CLOSE, 'cp-icon cp-icon--close'));
 
@@ -620,26 +513,21 @@
   panel.id = 'cp-panel';
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-modal', 'false');
-  panel.setAttribute('aria-label', TEXT.title);
   panel.hidden = true;
 
   var header = el('header', 'cp-header');
   var avatar = el('div', 'cp-avatar');
   avatar.appendChild(icon(ICON_CHAT, 'cp-icon'));
   var heading = el('div', 'cp-heading');
-  var titleEl = el('h2', 'cp-title', TEXT.title);
-  var subtitleEl = el('p', 'cp-subtitle', TEXT.subtitle);
+  var titleEl = el('h2', 'cp-title');
+  var subtitleEl = el('p', 'cp-subtitle');
   heading.appendChild(titleEl);
   heading.appendChild(subtitleEl);
   var restartBtn = el('button', 'cp-icon-btn cp-restart');
   restartBtn.type = 'button';
-  restartBtn.setAttribute('aria-label', TEXT.restart);
-  restartBtn.title = TEXT.restart;
   restartBtn.appendChild(icon(ICON_RESTART, 'cp-icon'));
   var closeBtn = el('button', 'cp-icon-btn cp-close');
   closeBtn.type = 'button';
-  closeBtn.setAttribute('aria-label', TEXT.close);
-  closeBtn.title = TEXT.close;
   closeBtn.appendChild(icon(ICON_CLOSE, 'cp-icon'));
   header.appendChild(avatar);
   header.appendChild(heading);
@@ -649,7 +537,6 @@
   var log = el('div', 'cp-log');
   log.setAttribute('role', 'log');
   log.setAttribute('aria-live', 'polite');
-  log.setAttribute('aria-label', TEXT.conversation);
   log.tabIndex = 0;
 
   var statusEl = el('p', 'cp-sr-only cp-status');
@@ -664,19 +551,16 @@
 
   var form = el('form', 'cp-composer');
   form.noValidate = true;
-  var label = el('label', 'cp-sr-only', TEXT.input);
+  var label = el('label', 'cp-sr-only');
   label.htmlFor = 'cp-input';
   var input = el('textarea', 'cp-input');
   input.id = 'cp-input';
   input.rows = 1;
   input.maxLength = 4000;
-  input.placeholder = TEXT.placeholder;
   input.setAttribute('enterkeyhint', 'send');
   input.setAttribute('autocomplete', 'off');
   var sendBtn = el('button', 'cp-send');
   sendBtn.type = 'submit';
-  sendBtn.setAttribute('aria-label', TEXT.send);
-  sendBtn.title = TEXT.send;
   sendBtn.appendChild(icon(ICON_SEND, 'cp-icon'));
   var sendCount = el('span', 'cp-send__count');
   sendCount.setAttribute('aria-hidden', 'true');
@@ -695,6 +579,25 @@
   shadow.appendChild(link);
   shadow.appendChild(rootEl);
 
+  function named(button, text) {
+    button.setAttribute('aria-label', text);
+    button.title = text;
+  }
+
+  /** The texts of the fixed parts, once the language pack is in. */
+  function applyText() {
+    launcher.setAttribute('aria-label', TEXT.open);
+    panel.setAttribute('aria-label', TEXT.title);
+    titleEl.textContent = TEXT.title;
+    subtitleEl.textContent = TEXT.subtitle;
+    named(restartBtn, TEXT.restart);
+    named(closeBtn, TEXT.close);
+    named(sendBtn, TEXT.send);
+    log.setAttribute('aria-label', TEXT.conversation);
+    label.textContent = TEXT.input;
+    input.placeholder = TEXT.placeholder;
+  }
+
   var shown = false;
   function reveal() {
     if (shown) return;
@@ -702,10 +605,7 @@
     rootEl.hidden = false;
   }
   link.addEventListener('load', reveal);
-  link.addEventListener('error', function () {
-    rootEl.classList.add('cp-unstyled');
-    reveal();
-  });
+  link.addEventListener('error', reveal);
   setTimeout(reveal, 5000);
 
   // ----- state -----
@@ -812,7 +712,6 @@
     sendBtn.disabled = state.busy || state.refused || limited;
     input.disabled = state.refused;
     restartBtn.disabled = state.busy || state.refused;
-    form.classList.toggle('cp-composer--busy', state.busy);
   }
 
   function autoGrow() {
@@ -1106,14 +1005,13 @@
   // ----- rate limits -----
 
   function showRateLimit(e) {
+    // The proxy's 429 names the limit and its reset in the body (its RateLimit header says the same).
     var res = e.response;
-    var rl = res ? parseRateLimit(res.headers.get('RateLimit')) : null;
     var after = res ? parseRetryAfter(res.headers.get('Retry-After')) : null;
     var details = (e.body && e.body.error) || {};
-    if (after === null && rl && rl.reset !== null) after = rl.reset;
     if (after === null && typeof details.retry_after === 'number') after = details.retry_after;
     if (after === null) after = 60;
-    var scope = (rl && rl.scope) || details.scope || '';
+    var scope = details.scope || '';
     var lead = /^origin/.test(scope) ? TEXT.limitOrigin : /^create/.test(scope) ? TEXT.limitCreate : TEXT.limitSession;
     var note = addNote(lead + ' ' + fill(TEXT.limitWait, { t: duration(after) }), 'limit');
     note.setAttribute('role', 'alert');
@@ -1145,8 +1043,7 @@
     }
     state.blockedUntil = 0;
     input.placeholder = TEXT.placeholder;
-    sendBtn.title = TEXT.send;
-    sendBtn.setAttribute('aria-label', TEXT.send);
+    named(sendBtn, TEXT.send);
     sendBtn.classList.remove('cp-send--countdown');
     sendCount.textContent = '';
     updateComposer();
@@ -1334,8 +1231,7 @@
           });
         }
         // 404/405/501: no resume endpoint (or the answer is gone); others that won't change by retrying.
-        if (res.status === 404 || res.status === 405 || res.status === 501 || res.status === 401
-            || res.status === 403 || res.status === 410 || (res.ok && !sse)) {
+        if (/^(40[1345]|410|501)$/.test(res.status) || (res.ok && !sse)) {
           return false;
         }
         return next();
@@ -1655,11 +1551,15 @@
   input.addEventListener('input', autoGrow);
 
   function mount() {
-    (document.body || document.documentElement).appendChild(host);
-    updateComposer();
-    var restoreOpen = attr('data-open', '') === 'true';
-    try { restoreOpen = restoreOpen || window.sessionStorage.getItem(STORE_OPEN) === '1'; } catch (e) { /* blocked */ }
-    if (restoreOpen) open({ restore: true });
+    packLoaded.then(function (pack) {
+      TEXT = strings(pack);
+      applyText();
+      (document.body || document.documentElement).appendChild(host);
+      updateComposer();
+      var restoreOpen = attr('data-open', '') === 'true';
+      try { restoreOpen = restoreOpen || window.sessionStorage.getItem(STORE_OPEN) === '1'; } catch (e) { /* blocked */ }
+      if (restoreOpen) open({ restore: true });
+    });
   }
 
   window.ChatProxyWidget = {

@@ -78,7 +78,9 @@ class EmbeddedModeTest {
             assertThat(page.header("Content-Type").orElseThrow(), containsString("text/html"));
             assertThat(page.body(), containsString("<script src=\"widget.js\""));
             assertThat(page.header("Content-Security-Policy").orElseThrow(), containsString("script-src 'self'"));
-            assertThat(app.visitor().get("/widget.js").status(), is(200));
+            Visitor.Answer widget = app.visitor().get("/widget.js");
+            assertThat(widget.status(), is(302));
+            assertThat(app.visitor().get("/" + widget.header("Location").orElseThrow()).status(), is(200));
             assertThat(app.visitor().get("/demo.css").status(), is(200));
         }
     }

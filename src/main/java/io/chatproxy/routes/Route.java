@@ -1,9 +1,11 @@
 package io.chatproxy.routes;
 
+import java.util.regex.Pattern;
+
 import io.helidon.http.Method;
 
 /**
- * One route: a method and a path ({@code {name}} matches one segment), or every path under a prefix.
+ * One route: a method and a path ({@code {name}} matches a segment or part of one), or every path under a prefix.
  *
  * @param method HTTP method
  * @param path path, or prefix when {@code prefix}
@@ -33,12 +35,24 @@ public record Route(Method method, String path, boolean prefix, RouteGroup group
             return false;
         }
         for (int i = 0; i < want.length; i++) {
-            boolean parameter = want[i].startsWith("{") && !got[i].isEmpty();
-            if (!parameter && !want[i].equals(got[i])) {
+            if (!segmentMatches(want[i], got[i])) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A segment with parameters ({@code {id}}, {@code widget.{file}}) matches as Helidon does: each one or more characters. */
+    private static boolean segmentMatches(String want, String got) {
+        if (!want.contains("{")) {
+            return want.equals(got);
+        }
+        String[] literals = want.split("\\{[^}]*}", -1);
+        StringBuilder regex = new StringBuilder(Pattern.quote(literals[0]));
+        for (int i = 1; i < literals.length; i++) {
+            regex.append(".+").append(Pattern.quote(literals[i]));
+        }
+        return got.matches(regex.toString());
     }
 
     static String trim(String path) {

@@ -32,6 +32,7 @@ public final class RouteTable {
             Route.exact(Method.GET, "/widget.js", RouteGroup.WIDGET),
             Route.exact(Method.GET, "/widget.css", RouteGroup.WIDGET),
             Route.exact(Method.GET, "/chat-loader.js", RouteGroup.WIDGET),
+            Route.exact(Method.GET, "/widget.{file}", RouteGroup.WIDGET),
             Route.under(Method.GET, "/", RouteGroup.WIDGET),
             Route.under(Method.HEAD, "/", RouteGroup.WIDGET));
 

@@ -53,6 +53,7 @@ class RouteTableTest {
             Map.entry("GET /widget.js", new Guards(NONE, false, Set.of(), false, NO_BODY)),
             Map.entry("GET /widget.css", new Guards(NONE, false, Set.of(), false, NO_BODY)),
             Map.entry("GET /chat-loader.js", new Guards(NONE, false, Set.of(), false, NO_BODY)),
+            Map.entry("GET /widget.{file}", new Guards(NONE, false, Set.of(), false, NO_BODY)),
             Map.entry("GET /*", new Guards(NONE, false, Set.of(), false, NO_BODY)),
             Map.entry("HEAD /*", new Guards(NONE, false, Set.of(), false, NO_BODY)));
 
