@@ -24,9 +24,6 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
 
-    /** How often a database that is down is tried again (a fresh connection, outside the pool). */
-    private static final java.time.Duration PROBE_INTERVAL = java.time.Duration.ofMillis(100);
-
     private final HikariDataSource dataSource;
     private final DbClient client;
     private final boolean postgres;
@@ -40,21 +37,22 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Opens the pool and, when configured, migrates the schema.
+     * Migrates the schema when configured (on one connection, waiting for the database up to
+     * {@code database.startup-wait}), then opens the pool.
      *
      * @param settings database settings
      * @return the open database
      */
     public static Database open(DatabaseSettings settings) {
+        if (settings.migrateOnStart()) {
+            new StartupMigration(settings).run();
+        }
         HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
         try {
-            if (settings.migrateOnStart()) {
-                migrateWhenReachable(dataSource);
-            }
             int minIdle = dataSource.getMinimumIdle();
             // while down the pool must not keep refilling in the background: its creator backs off up to 5 s and
             // would still be asleep when the database is back
-            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), PROBE_INTERVAL,
+            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), settings.probeInterval(),
                     up -> dataSource.getHikariConfigMXBean().setMinimumIdle(up ? minIdle : 0));
             JdbcConnectionPool pool = () -> connection(dataSource, gate);
             Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
@@ -91,30 +89,6 @@ public final class Database implements AutoCloseable {
             return c.isValid(1);
         } catch (SQLException | RuntimeException e) {
             return false;
-        }
-    }
-
-    /** Migrates, waiting up to 30 s for the database (a pod may start before it, or on a busy node). */
-    private static void migrateWhenReachable(HikariDataSource dataSource) {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                migrate(dataSource);
-                return;
-            } catch (org.flywaydb.core.api.FlywayException e) {
-                if (System.nanoTime() - deadline > 0 || !(e.getCause() instanceof SQLException
-                        || e.getMessage().contains("Unable to obtain connection"))) {
-                    throw e;
-                }
-                System.getLogger(Database.class.getName()).log(System.Logger.Level.WARNING,
-                        "Database not reachable yet, retrying the migration: " + e.getMessage());
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
         }
     }
 
