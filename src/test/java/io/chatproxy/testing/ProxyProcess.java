@@ -107,5 +107,11 @@ public final class ProxyProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            Files.deleteIfExists(log);
+            Files.deleteIfExists(log.getParent());
+        } catch (IOException ignored) {
+            // best effort
+        }
     }
 }
