@@ -172,6 +172,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * A count that changes whenever the database is found down or back (the gate closes or opens), so a health result
+     * cached before the change is not served after it.
+     */
+    public long stateChanges() {
+        return gate.changes();
+    }
+
     /** Connections in use and idle, for metrics. */
     public PoolState poolState() {
         var mx = dataSource.getHikariPoolMXBean();
