@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A primary PostgreSQL with a synchronous streaming-replication standby, both processes of the test's own; chat-proxy
- * is given both hosts with {@code targetServerType=primary}. The primary dies (immediate stop) during traffic and the
+ * is given both hosts with {@code target_session_attrs=read-write} (the driver's {@code targetServerType=primary}). The primary dies (immediate stop) during traffic and the
  * standby is promoted: visitors see only documented errors, chats come back without a restart, and nothing a visitor
  * saw complete is lost (the standby confirmed every commit before it was acknowledged).
  */
@@ -64,8 +64,9 @@ class DatabaseFailoverTest {
 
     @Test
     void chatsComeBackAfterPromotionWithoutARestartAndNothingSeenCompleteIsLost() throws Exception {
-        String url = "jdbc:postgresql://127.0.0.1:" + primary.port() + ",127.0.0.1:" + standby.port()
-                + "/postgres?user=postgres&targetServerType=primary";
+        // the form operators know from libpq; the driver gets targetServerType=primary
+        String url = "postgresql://postgres@127.0.0.1:" + primary.port() + ",127.0.0.1:" + standby.port()
+                + "/postgres?target_session_attrs=read-write";
         try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).set("DATABASE_URL", url).map())) {
             ChatTraffic traffic = ChatTraffic.start(app, VISITORS);
             traffic.awaitCompleted(3 * VISITORS, Duration.ofSeconds(10));
