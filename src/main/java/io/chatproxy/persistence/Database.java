@@ -6,7 +6,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
@@ -24,12 +23,12 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
 
-    private final HikariDataSource dataSource;
+    private final RenewablePool dataSource;
     private final DbClient client;
     private final boolean postgres;
     private final ConnectionGate gate;
 
-    private Database(HikariDataSource dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
+    private Database(RenewablePool dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
         this.dataSource = dataSource;
         this.client = client;
         this.postgres = postgres;
@@ -47,13 +46,15 @@ public final class Database implements AutoCloseable {
         if (settings.migrateOnStart()) {
             new StartupMigration(settings).run();
         }
-        HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
+        RenewablePool dataSource = new RenewablePool(poolConfig(settings));
         try {
-            int minIdle = dataSource.getMinimumIdle();
-            // while down the pool must not keep refilling in the background: its creator backs off up to 5 s and
-            // would still be asleep when the database is back
-            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), settings.probeInterval(),
-                    up -> dataSource.getHikariConfigMXBean().setMinimumIdle(up ? minIdle : 0));
+            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), settings.probeInterval(), up -> {
+                if (up) {
+                    dataSource.databaseBack();
+                } else {
+                    dataSource.databaseDown();
+                }
+            });
             JdbcConnectionPool pool = () -> connection(dataSource, gate);
             Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
             DbClient client = JdbcClientBuilder.create()
@@ -67,12 +68,12 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static Connection connection(HikariDataSource dataSource, ConnectionGate gate) {
+    private static Connection connection(RenewablePool dataSource, ConnectionGate gate) {
         if (!gate.open()) {
             throw new StorageUnavailableException(new SQLException("database unreachable (failing fast)", "08001"));
         }
         try {
-            return dataSource.getConnection();
+            return dataSource.connection();
         } catch (SQLException e) {
             gate.suspect();
             throw new StorageUnavailableException(e);
@@ -182,12 +183,7 @@ public final class Database implements AutoCloseable {
 
     /** Connections in use and idle, for metrics. */
     public PoolState poolState() {
-        var mx = dataSource.getHikariPoolMXBean();
-        return mx == null
-                ? new PoolState(0, 0, 0)
-                : new PoolState(mx.getActiveConnections(),
-                        mx.getIdleConnections(),
-                        mx.getThreadsAwaitingConnection());
+        return dataSource.state();
     }
 
     @Override
