@@ -159,8 +159,9 @@ public final class AnswerRelay {
                 return true;
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadline > 0) {
-                    LOGGER.log(Level.ERROR, "Could not store complete answer " + answerId + " within " + settings.storeRetry()
-                            + ": " + e);
+                    LOGGER.log(Level.ERROR,
+                            "Could not store complete answer " + answerId + " within " + settings.storeRetry()
+                                    + ": " + e);
                     return false;
                 }
                 try {

@@ -119,7 +119,7 @@ final class StartupMigration {
         @Override
         public Connection getConnection() {
             return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                    new Class<?>[] {Connection.class}, (proxy, method, args) -> switch (method.getName()) {
+                    new Class<?>[]{Connection.class}, (proxy, method, args) -> switch (method.getName()) {
                         case "close" -> null;
                         case "isClosed" -> connection.isClosed();
                         default -> {

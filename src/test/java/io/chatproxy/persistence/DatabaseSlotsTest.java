@@ -64,8 +64,10 @@ class DatabaseSlotsTest {
             Thread.sleep(500);
             traffic.stop();
             List<String> lost = traffic.lost();
-            System.out.printf("DatabaseSlotsTest: %d visitors, outcomes %s, %d seen complete, %d lost; chats back %d ms "
-                    + "after the slots were freed%n", VISITORS, traffic.outcomes(), traffic.seenComplete(),
+            System.out.printf(
+                    "DatabaseSlotsTest: %d visitors, outcomes %s, %d seen complete, %d lost; chats back %d ms "
+                            + "after the slots were freed%n",
+                    VISITORS, traffic.outcomes(), traffic.seenComplete(),
                     lost.size(), chatsBackAfter);
 
             assertThat(traffic.unexpected(), is(empty()));
@@ -89,8 +91,9 @@ class DatabaseSlotsTest {
         while (System.nanoTime() < deadline) {
             grabUntilFull(ours);
             int others;
-            try (var statement = admin.createStatement(); var rs = statement.executeQuery(
-                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
+            try (var statement = admin.createStatement();
+                    var rs = statement.executeQuery(
+                            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
                 List<Integer> theirs = new ArrayList<>();
                 while (rs.next()) {
                     if (!ours.contains(rs.getInt(1))) {

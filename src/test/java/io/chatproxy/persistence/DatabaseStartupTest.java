@@ -106,7 +106,8 @@ class DatabaseStartupTest {
     }
 
     private static int health(ProxyProcess proxy) {
-        return new Visitor(URI.create("http://127.0.0.1:" + proxy.port()), TestApp.ORIGIN, "Mozilla/5.0 (start-up test)")
+        return new Visitor(URI.create("http://127.0.0.1:" + proxy.port()), TestApp.ORIGIN,
+                "Mozilla/5.0 (start-up test)")
                 .get("/health").status();
     }
 }
