@@ -10,6 +10,7 @@ import io.helidon.webserver.WebServer;
 
 import io.chatproxy.config.ConfigurationException;
 import io.chatproxy.config.SettingsSource;
+import io.chatproxy.config.StartupException;
 import io.chatproxy.observe.ShutdownLogManager;
 import io.chatproxy.observe.AccessLog;
 import io.chatproxy.observe.JsonLogFormatter;
@@ -42,7 +43,14 @@ public final class Main {
         }
         configureLogging(settings);
         Services.set(Config.class, config);
-        ChatProxy app = ChatProxy.create(settings);
+        ChatProxy app;
+        try {
+            app = ChatProxy.create(settings);
+        } catch (StartupException e) {
+            System.err.println("chat-proxy: start-up failed: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
         WebServer server = start(app);
         app.startBackgroundWork();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(app, server), "chat-proxy-shutdown"));

@@ -20,8 +20,6 @@ import io.chatproxy.web.JsonCodec;
  */
 public final class AnswerRelay {
     private static final System.Logger LOGGER = System.getLogger(AnswerRelay.class.getName());
-    /** How long a complete answer's store is retried before the visitor gets {@code storage_unavailable}. */
-    private static final java.time.Duration STORE_RETRY = java.time.Duration.ofSeconds(3);
     private static final long STORE_RETRY_PAUSE_MILLIS = 200;
 
     private final Upstream upstream;
@@ -154,15 +152,16 @@ public final class AnswerRelay {
 
     /** Stores a complete answer, retrying for a bounded time while the database is unavailable. */
     private boolean storeComplete(String answerId, String content) {
-        long deadline = System.nanoTime() + STORE_RETRY.toNanos();
+        long deadline = System.nanoTime() + settings.storeRetry().toNanos();
         while (true) {
             try {
                 messages.finish(answerId, content, MessageStatus.COMPLETE);
                 return true;
             } catch (RuntimeException e) {
                 if (System.nanoTime() - deadline > 0) {
-                    LOGGER.log(Level.ERROR, "Could not store complete answer " + answerId + " within " + STORE_RETRY
-                            + ": " + e);
+                    LOGGER.log(Level.ERROR,
+                            "Could not store complete answer " + answerId + " within " + settings.storeRetry()
+                                    + ": " + e);
                     return false;
                 }
                 try {

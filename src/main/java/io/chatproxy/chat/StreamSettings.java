@@ -15,10 +15,11 @@ import io.chatproxy.config.SettingsReader;
  * @param maxBackgroundPerSession most answers of one session continuing without a client
  * @param lease how long an answer's lease lasts without renewal
  * @param resumeTtl how long an ended answer can be resumed from the journal
+ * @param storeRetry how long storing a complete answer is retried before the visitor gets {@code storage_unavailable}
  */
 public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Duration idleTimeout,
         int maxMessageLength, boolean continueOnDisconnect, int maxBackgroundPerSession,
-        Duration lease, Duration resumeTtl) {
+        Duration lease, Duration resumeTtl, Duration storeRetry) {
     /**
      * Reads the settings.
      *
@@ -40,6 +41,7 @@ public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Dur
                 continueOnDisconnect,
                 r.integer("resilience.max-background-answers-per-session", 0, 100),
                 r.duration("resilience.answer-lease"),
-                r.duration("chat.resume-ttl"));
+                r.duration("chat.resume-ttl"),
+                r.duration("chat.answer-store-retry"));
     }
 }

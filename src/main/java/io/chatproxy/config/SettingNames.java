@@ -18,6 +18,12 @@ final class SettingNames {
         return variableFor(key).map(env -> env + " (" + key + ")").orElse(key);
     }
 
+    /** The environment variable that sets a key: its short name, else the generic {@code CHAT_PROXY_} form. */
+    static String variable(String key) {
+        return variableFor(key).orElseGet(() -> "CHAT_PROXY_"
+                + key.toUpperCase(java.util.Locale.ROOT).replace(".", "__").replace("-", "_"));
+    }
+
     static Optional<String> variableFor(String key) {
         return ENV_TO_KEY.entrySet().stream().filter(e -> e.getValue().equals(key)).map(Map.Entry::getKey).findFirst();
     }

@@ -117,6 +117,16 @@ public final class SettingsReader {
         return new ConfigurationException(SettingNames.displayName(key) + " " + problem);
     }
 
+    /**
+     * How an operator sets a key, for messages: {@code VARIABLE (key)}.
+     *
+     * @param key config key
+     * @return the variable and the key
+     */
+    public static String settingName(String key) {
+        return SettingNames.variable(key) + " (" + key + ")";
+    }
+
     private static String shorten(String raw) {
         return raw.length() <= 40 ? raw : raw.substring(0, 40) + "...";
     }

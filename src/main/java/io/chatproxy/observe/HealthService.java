@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -19,7 +20,8 @@ import io.chatproxy.web.JsonCodec;
 /**
  * {@code GET /health}: the state of each dependency and the non-secret settings. Unhealthy (503) when a critical
  * dependency (the database) is down; degraded (200) when a dependency with a fallback is. Results are cached briefly
- * so probes cannot load the database.
+ * so probes cannot load the database, but never across a change the application noticed itself (the database found
+ * down or back), so /health follows an outage and its end at once.
  */
 public final class HealthService implements HttpService {
     private static final Duration CACHE = Duration.ofSeconds(2);
@@ -36,6 +38,7 @@ public final class HealthService implements HttpService {
     private final Clock clock;
     private final Instant startedAt;
     private final String version;
+    private final LongSupplier stateChanges;
     private final AtomicReference<Cached> cached = new AtomicReference<>();
 
     /**
@@ -46,15 +49,17 @@ public final class HealthService implements HttpService {
      * @param json JSON codec
      * @param clock time source
      * @param version application version
+     * @param stateChanges a count that changes whenever a dependency is found down or back: the cache is then stale
      */
     public HealthService(List<DependencyProbe> probes, Map<String, Object> publicConfig, JsonCodec json, Clock clock,
-            String version) {
+            String version, LongSupplier stateChanges) {
         this.probes = List.copyOf(probes);
         this.publicConfig = publicConfig;
         this.json = json;
         this.clock = clock;
         this.startedAt = clock.instant();
         this.version = version;
+        this.stateChanges = stateChanges;
     }
 
     @Override
@@ -76,9 +81,11 @@ public final class HealthService implements HttpService {
     private Cached current() {
         Cached current = cached.get();
         Instant now = clock.instant();
-        if (current == null || now.isAfter(current.at().plus(
+        long changes = stateChanges.getAsLong();
+        if (current == null || current.changes() != changes || now.isAfter(current.at().plus(
                 "healthy".equals(current.body().get("status")) ? CACHE : CACHE_WHILE_NOT_HEALTHY))) {
-            current = new Cached(now, check());
+            // the count is read before checking: a change during the check makes the next call check again
+            current = new Cached(now, changes, check());
             cached.set(current);
         }
         return current;
@@ -104,6 +111,6 @@ public final class HealthService implements HttpService {
         return body;
     }
 
-    private record Cached(Instant at, Map<String, Object> body) {
+    private record Cached(Instant at, long changes, Map<String, Object> body) {
     }
 }

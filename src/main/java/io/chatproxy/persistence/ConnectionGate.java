@@ -3,6 +3,7 @@ package io.chatproxy.persistence;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -19,6 +20,7 @@ final class ConnectionGate implements AutoCloseable {
     private final Consumer<Boolean> onChange;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean checking = new AtomicBoolean();
+    private final AtomicLong changes = new AtomicLong();
     private volatile boolean closed;
 
     /**
@@ -39,9 +41,15 @@ final class ConnectionGate implements AutoCloseable {
         return !down.get();
     }
 
+    /** How many times the gate closed or opened: a result cached under another count is stale. */
+    long changes() {
+        return changes.get();
+    }
+
     /** The database could not be reached: fail fast until the probe reaches it. */
     private void failed() {
         if (!closed && down.compareAndSet(false, true)) {
+            changes.incrementAndGet();
             LOGGER.log(System.Logger.Level.WARNING, "Database unreachable: failing fast until it answers again");
             onChange.accept(false);
             Thread.ofVirtual().name("database-probe").start(this::probe);
@@ -86,6 +94,7 @@ final class ConnectionGate implements AutoCloseable {
             if (reachable.getAsBoolean()) {
                 onChange.accept(true);
                 down.set(false);
+                changes.incrementAndGet();
                 LOGGER.log(System.Logger.Level.INFO, "Database reachable again after "
                         + Duration.ofNanos(System.nanoTime() - since).toMillis() + " ms");
                 return;

@@ -6,7 +6,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
@@ -24,15 +23,12 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
 
-    /** How often a database that is down is tried again (a fresh connection, outside the pool). */
-    private static final java.time.Duration PROBE_INTERVAL = java.time.Duration.ofMillis(100);
-
-    private final HikariDataSource dataSource;
+    private final RenewablePool dataSource;
     private final DbClient client;
     private final boolean postgres;
     private final ConnectionGate gate;
 
-    private Database(HikariDataSource dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
+    private Database(RenewablePool dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
         this.dataSource = dataSource;
         this.client = client;
         this.postgres = postgres;
@@ -40,22 +36,25 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Opens the pool and, when configured, migrates the schema.
+     * Migrates the schema when configured (on one connection, waiting for the database up to
+     * {@code database.startup-wait}), then opens the pool.
      *
      * @param settings database settings
      * @return the open database
      */
     public static Database open(DatabaseSettings settings) {
-        HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
+        if (settings.migrateOnStart()) {
+            new StartupMigration(settings).run();
+        }
+        RenewablePool dataSource = new RenewablePool(poolConfig(settings));
         try {
-            if (settings.migrateOnStart()) {
-                migrateWhenReachable(dataSource);
-            }
-            int minIdle = dataSource.getMinimumIdle();
-            // while down the pool must not keep refilling in the background: its creator backs off up to 5 s and
-            // would still be asleep when the database is back
-            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), PROBE_INTERVAL,
-                    up -> dataSource.getHikariConfigMXBean().setMinimumIdle(up ? minIdle : 0));
+            ConnectionGate gate = new ConnectionGate(() -> reachable(settings), settings.probeInterval(), up -> {
+                if (up) {
+                    dataSource.databaseBack();
+                } else {
+                    dataSource.databaseDown();
+                }
+            });
             JdbcConnectionPool pool = () -> connection(dataSource, gate);
             Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
             DbClient client = JdbcClientBuilder.create()
@@ -69,12 +68,12 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static Connection connection(HikariDataSource dataSource, ConnectionGate gate) {
+    private static Connection connection(RenewablePool dataSource, ConnectionGate gate) {
         if (!gate.open()) {
             throw new StorageUnavailableException(new SQLException("database unreachable (failing fast)", "08001"));
         }
         try {
-            return dataSource.getConnection();
+            return dataSource.connection();
         } catch (SQLException e) {
             gate.suspect();
             throw new StorageUnavailableException(e);
@@ -91,30 +90,6 @@ public final class Database implements AutoCloseable {
             return c.isValid(1);
         } catch (SQLException | RuntimeException e) {
             return false;
-        }
-    }
-
-    /** Migrates, waiting up to 30 s for the database (a pod may start before it, or on a busy node). */
-    private static void migrateWhenReachable(HikariDataSource dataSource) {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                migrate(dataSource);
-                return;
-            } catch (org.flywaydb.core.api.FlywayException e) {
-                if (System.nanoTime() - deadline > 0 || !(e.getCause() instanceof SQLException
-                        || e.getMessage().contains("Unable to obtain connection"))) {
-                    throw e;
-                }
-                System.getLogger(Database.class.getName()).log(System.Logger.Level.WARNING,
-                        "Database not reachable yet, retrying the migration: " + e.getMessage());
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
         }
     }
 
@@ -198,14 +173,17 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * A count that changes whenever the database is found down or back (the gate closes or opens), so a health result
+     * cached before the change is not served after it.
+     */
+    public long stateChanges() {
+        return gate.changes();
+    }
+
     /** Connections in use and idle, for metrics. */
     public PoolState poolState() {
-        var mx = dataSource.getHikariPoolMXBean();
-        return mx == null
-                ? new PoolState(0, 0, 0)
-                : new PoolState(mx.getActiveConnections(),
-                        mx.getIdleConnections(),
-                        mx.getThreadsAwaitingConnection());
+        return dataSource.state();
     }
 
     @Override

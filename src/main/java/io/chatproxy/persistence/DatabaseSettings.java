@@ -19,6 +19,8 @@ import io.chatproxy.config.SettingsReader;
  * @param retention how long after expiry a session and its messages are kept
  * @param sweepBatch most sessions deleted per statement
  * @param staleAnswerAfter an answer still streaming this long after its last write is marked partial
+ * @param startupWait how long start-up waits for the database to accept a connection before it gives up
+ * @param probeInterval while the database is down, how often a fresh connection is tried
  */
 public record DatabaseSettings(DatabaseUrl url,
         int maxPoolSize,
@@ -31,7 +33,9 @@ public record DatabaseSettings(DatabaseUrl url,
         Duration sweepInterval,
         Duration retention,
         int sweepBatch,
-        Duration staleAnswerAfter) {
+        Duration staleAnswerAfter,
+        Duration startupWait,
+        Duration probeInterval) {
     /**
      * Reads the settings.
      *
@@ -50,6 +54,8 @@ public record DatabaseSettings(DatabaseUrl url,
                 r.duration("database.sweep.interval"),
                 r.duration("database.sweep.retention"),
                 r.integer("database.sweep.batch-size", 1, 100_000),
-                r.duration("database.sweep.stale-answer-after"));
+                r.duration("database.sweep.stale-answer-after"),
+                r.duration("database.startup-wait"),
+                r.duration("database.probe-interval"));
     }
 }

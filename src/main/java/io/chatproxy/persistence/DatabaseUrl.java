@@ -12,7 +12,9 @@ import io.chatproxy.config.SettingsReader;
 /**
  * A database location as JDBC wants it. Accepts {@code jdbc:postgresql://...}, {@code jdbc:h2:...}, and the URL forms
  * operators of the Python predecessor have: {@code postgresql://user:pass@host:port/db}, {@code postgres://...} and
- * SQLAlchemy's {@code postgresql+asyncpg://...} / {@code postgresql+psycopg2://...}. Errors never show the password.
+ * SQLAlchemy's {@code postgresql+asyncpg://...} / {@code postgresql+psycopg2://...}, also with several hosts for
+ * failover ({@code postgresql://u@db1:5432,db2:5432/chat?target_session_attrs=read-write}, which becomes the driver's
+ * {@code targetServerType=primary}). Errors never show the password.
  *
  * @param jdbcUrl URL for the JDBC driver, without credentials
  * @param username user, if given in the URL
@@ -45,9 +47,19 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<St
             throw SettingsReader.invalid(KEY, "must start with jdbc:postgresql://, jdbc:h2:, postgresql:// "
                     + "or postgresql+<driver>://");
         }
+        // several hosts (libpq's failover form, host1:5432,host2:5432) are no valid URI authority: parse one
+        // stand-in host and put the list back afterwards
+        String rest = url.substring(colon + 3);
+        int end = rest.indexOf('/') < 0 ? rest.length() : rest.indexOf('/');
+        int at = rest.lastIndexOf('@', end);
+        String hosts = rest.substring(at + 1, end);
+        boolean several = hosts.contains(",");
+        if (several) {
+            rest = rest.substring(0, at + 1) + "several-hosts.invalid" + rest.substring(end);
+        }
         URI uri;
         try {
-            uri = new URI("postgresql" + url.substring(colon));
+            uri = new URI("postgresql://" + rest);
         } catch (URISyntaxException e) {
             throw SettingsReader.invalid(KEY, "is not a valid URL (check that special characters in the password "
                     + "are percent-encoded)");
@@ -63,9 +75,25 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<St
             password = parts.length == 2 ? Optional.of(decode(parts[1])) : Optional.empty();
         }
         String port = uri.getPort() == -1 ? "" : ":" + uri.getPort();
-        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-        String jdbc = "jdbc:postgresql://" + uri.getHost() + port + uri.getRawPath() + query;
+        String query = uri.getRawQuery() == null ? "" : "?" + targetServerType(uri.getRawQuery());
+        String jdbc = "jdbc:postgresql://" + (several ? hosts : uri.getHost() + port) + uri.getRawPath() + query;
         return new DatabaseUrl(jdbc, user, password, true);
+    }
+
+    /** libpq's {@code target_session_attrs} as the JDBC driver's {@code targetServerType}. */
+    private static String targetServerType(String query) {
+        return java.util.Arrays.stream(query.split("&")).map(p -> {
+            if (!p.toLowerCase(Locale.ROOT).startsWith("target_session_attrs=")) {
+                return p;
+            }
+            String type = switch (p.substring(p.indexOf('=') + 1).toLowerCase(Locale.ROOT)) {
+                case "read-write", "primary" -> "primary";
+                case "read-only", "standby" -> "secondary";
+                case "prefer-standby" -> "preferSecondary";
+                default -> "any";
+            };
+            return "targetServerType=" + type;
+        }).collect(java.util.stream.Collectors.joining("&"));
     }
 
     private static String decode(String s) {

@@ -18,6 +18,7 @@ class StreamWatchdogTest {
 
     private static StreamSettings settings(String heartbeat, String firstChunk, String idle, String lease) {
         return new StreamSettings(Duration.parse(heartbeat), Duration.parse(firstChunk), Duration.parse(idle), 4000,
-                false, 1, Duration.parse(lease), Duration.ofMinutes(5));
+                false, 1, Duration.parse(lease), Duration.ofMinutes(5),
+                Duration.ofSeconds(3));
     }
 }

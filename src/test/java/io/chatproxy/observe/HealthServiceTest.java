@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,10 +19,11 @@ class HealthServiceTest {
     private final MutableClock clock = new MutableClock();
     private final AtomicBoolean redisUp = new AtomicBoolean();
     private final AtomicInteger checks = new AtomicInteger();
+    private final AtomicLong stateChanges = new AtomicLong();
     private final HealthService health = new HealthService(List.of(new DependencyProbe("redis", true, () -> {
         checks.incrementAndGet();
         return new DependencyProbe.Result(redisUp.get(), 1, Map.of());
-    })), Map.of(), new JsonCodec(), clock, "test");
+    })), Map.of(), new JsonCodec(), clock, "test", stateChanges::get);
 
     @Test
     void aRecoveryShowsWithinAQuarterSecondNotAfterTheTwoSecondCache() {
@@ -56,5 +58,19 @@ class HealthServiceTest {
         }
 
         assertThat(checks.get(), is(2));
+    }
+
+    @Test
+    void aDependencyFoundDownOrBackIsShownAtOnceDespiteTheCache() {
+        redisUp.set(true);
+        assertThat(health.status(), is("healthy"));
+
+        redisUp.set(false);
+        stateChanges.incrementAndGet();
+        assertThat(health.status(), is("unhealthy"));
+
+        redisUp.set(true);
+        stateChanges.incrementAndGet();
+        assertThat(health.status(), is("healthy"));
     }
 }

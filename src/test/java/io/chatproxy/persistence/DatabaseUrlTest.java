@@ -43,6 +43,17 @@ class DatabaseUrlTest {
     }
 
     @Test
+    void keepsSeveralHostsAndMapsTargetSessionAttrsForFailover() {
+        DatabaseUrl url = DatabaseUrl.parse(
+                "postgresql://chat:p%40ss@db1:5432,db2.internal:5433/chat?target_session_attrs=read-write&sslmode=require");
+
+        assertThat(url.jdbcUrl(),
+                is("jdbc:postgresql://db1:5432,db2.internal:5433/chat?targetServerType=primary&sslmode=require"));
+        assertThat(url.username().orElseThrow(), is("chat"));
+        assertThat(url.password().orElseThrow(), is("p@ss"));
+    }
+
+    @Test
     void makesH2ColumnLabelsLowerCase() {
         assertThat(DatabaseUrl.parse("jdbc:h2:mem:x").jdbcUrl(), is("jdbc:h2:mem:x;DATABASE_TO_LOWER=TRUE"));
     }

@@ -28,17 +28,62 @@ public final class PostgresProcess implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final boolean root;
+    private final List<String> settings;
     private Process process;
 
-    private PostgresProcess(Path bin, Path dataDir, int port, boolean root) {
+    private PostgresProcess(Path bin, Path dataDir, int port, boolean root, List<String> settings) {
         this.bin = bin;
         this.dataDir = dataDir;
         this.port = port;
         this.root = root;
+        this.settings = settings;
     }
 
-    /** Initialises a new cluster and starts it. */
-    public static PostgresProcess start() {
+    /**
+     * Initialises a new cluster and starts it.
+     *
+     * @param settings server settings such as {@code max_connections=8}, beside the defaults
+     * @return the running server
+     */
+    public static PostgresProcess start(String... settings) {
+        PostgresProcess pg = create(List.of(settings));
+        try {
+            pg.run(pg.asPostgres(pg.bin.resolve("initdb").toString(), "-D", pg.dataDir.toString(), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8", "--no-sync"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pg.startAgain();
+        return pg;
+    }
+
+    /**
+     * A streaming-replication standby of a running server ({@code pg_basebackup -R}), started on a port of its own.
+     *
+     * @param primary the server to follow
+     * @param settings server settings beside the defaults
+     * @return the running standby
+     */
+    public static PostgresProcess standbyOf(PostgresProcess primary, String... settings) {
+        PostgresProcess pg = create(List.of(settings));
+        try {
+            Files.delete(pg.dataDir);
+            pg.run(pg.asPostgres(pg.bin.resolve("pg_basebackup").toString(), "-h", "127.0.0.1", "-p",
+                    Integer.toString(primary.port), "-U", "postgres", "-D", pg.dataDir.toString(), "-R",
+                    "-X", "stream", "--no-sync", "--checkpoint=fast"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        pg.startAgain();
+        return pg;
+    }
+
+    /** Whether the binaries include what {@link #standbyOf} needs (the embedded ones do not). */
+    public static boolean replicationAvailable() {
+        return Files.isExecutable(binaries().resolve("pg_basebackup"));
+    }
+
+    private static PostgresProcess create(List<String> settings) {
         Path bin = binaries();
         int port = freePort();
         boolean root = "root".equals(System.getProperty("user.name"));
@@ -50,16 +95,22 @@ public final class PostgresProcess implements AutoCloseable {
                     ? Files.createTempDirectory("chat-proxy-" + name).resolve(name)
                     : Path.of("target", name).toAbsolutePath();
             Files.createDirectories(dir);
-            PostgresProcess pg = new PostgresProcess(bin, dir, port, root);
+            PostgresProcess pg = new PostgresProcess(bin, dir, port, root, settings);
             if (root) {
                 pg.run(List.of("chown", "-R", "postgres:postgres", dir.getParent().toString()));
             }
-            pg.run(pg.asPostgres(bin.resolve("initdb").toString(), "-D", dir.toString(), "-U", "postgres",
-                    "--auth=trust", "-E", "UTF8", "--no-sync"));
-            pg.startAgain();
             return pg;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Promotes a standby to primary ({@code pg_promote()}, which waits until it is done). */
+    public void promote() {
+        try (Connection c = connect(); var statement = c.createStatement()) {
+            statement.execute("SELECT pg_promote(true, 30)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("promotion failed", e);
         }
     }
 
@@ -80,10 +131,14 @@ public final class PostgresProcess implements AutoCloseable {
 
     /** Starts the server (again) and waits until it accepts connections. */
     public void startAgain() {
+        List<String> command = new ArrayList<>(asPostgres(bin.resolve("postgres").toString(), "-D",
+                dataDir.toString(), "-p", Integer.toString(port), "-k", dataDir.toString(), "-c",
+                "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=50"));
+        for (String setting : settings) {
+            command.addAll(List.of("-c", setting)); // a later -c wins
+        }
         try {
-            process = new ProcessBuilder(asPostgres(bin.resolve("postgres").toString(), "-D", dataDir.toString(),
-                    "-p", Integer.toString(port), "-k", dataDir.toString(), "-c", "listen_addresses=127.0.0.1",
-                    "-c", "fsync=off", "-c", "max_connections=50"))
+            process = new ProcessBuilder(command)
                     .directory(dataDir.getParent().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile())
