@@ -43,6 +43,9 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
@@ -318,8 +321,10 @@ class TracingTest {
             assertThat(write.getParentSpanId(), is(server.getSpanId()));
             assertThat(attr(write, "db.system"), is(Optional.of("redis")));
             assertThat(attr(write, "chat.chunks"), is(Optional.of("5")));
-            // 5 ms apart: every chunk came alone and was waited for
-            assertThat(attr(write, "chat.journal.waited_chunks"), is(Optional.of("5")));
+            // 5 ms apart the chunks come alone and are waited for; on a loaded machine some arrive together and
+            // go out in one batch that is not waited for chunk by chunk
+            int waited = Integer.parseInt(attr(write, "chat.journal.waited_chunks").orElseThrow());
+            assertThat(waited, is(both(greaterThanOrEqualTo(1)).and(lessThanOrEqualTo(5))));
             assertThat(attr(write, "chat.journal.chunk_wait_us").isPresent(), is(true));
 
             Span catchUp = named(spans, "XRANGE answer");
