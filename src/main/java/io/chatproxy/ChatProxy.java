@@ -149,7 +149,7 @@ public final class ChatProxy implements AutoCloseable {
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
                 clientAddress, intake, messages, relay, json, clock);
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
-                version());
+                version(), settings.observe().healthDetails());
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState,
                 tracing::droppedSpans);
         this.admission = new Admission(settings.resilience(), metrics::bulkheadRejected, routes);

@@ -99,7 +99,8 @@ public final class Main {
                 .host(settings.host())
                 .port(settings.port())
                 .shutdownHook(false)
-                .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining))
+                .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining,
+                        app.settings().observe().healthDetails()))
                 .addFeature(AccessLog.feature())
                 .directHandlers(DirectErrors.create())
                 .routing(app::routing)
