@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.helidon.config.Config;
 
+import io.chatproxy.chat.HistorySettings;
 import io.chatproxy.chat.StreamSettings;
 import io.chatproxy.config.SettingsReader;
 import io.chatproxy.observe.ObserveSettings;
@@ -41,6 +42,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param maxBodyBytes largest API request body
  * @param resilience admission, breaker and drain
  * @param observe what the health endpoints show
+ * @param history history page sizes
  */
 public record AppSettings(Config config,
         String name,
@@ -61,7 +63,8 @@ public record AppSettings(Config config,
         ThreatSettings threats,
         int maxBodyBytes,
         ResilienceSettings resilience,
-        ObserveSettings observe) {
+        ObserveSettings observe,
+        HistorySettings history) {
     /**
      * Reads all settings.
      *
@@ -97,7 +100,8 @@ public record AppSettings(Config config,
                 ThreatSettings.read(r),
                 r.integer("security.max-body-bytes", 1024, 1024 * 1024),
                 ResilienceSettings.read(r),
-                ObserveSettings.read(r));
+                ObserveSettings.read(r),
+                HistorySettings.read(r));
     }
 
     private static boolean logFormat(SettingsReader r) {
