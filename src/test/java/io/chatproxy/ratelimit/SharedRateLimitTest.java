@@ -177,11 +177,13 @@ class SharedRateLimitTest {
             visitor.createSession();
             visitor.get("/api/v1/session/validate");
             String key = redis.prefix() + "session:" + visitor.sessionId();
-            assertThat(redis.run(r -> r.exists(key)), is(1L));
+            assertThat(redis.run(r -> r.hexists(key, "origin_domain")), is(true));
 
             visitor.delete("/api/v1/session");
 
-            assertThat(redis.run(r -> r.exists(key)), is(0L));
+            // a tombstone (the eviction count) stays for the cache TTL so that no earlier lookup can restore it
+            assertThat(redis.run(r -> r.hexists(key, "origin_domain")), is(false));
+            assertThat(redis.run(r -> r.hgetall(key)), is(Map.of("gen", "1")));
         }
     }
 
