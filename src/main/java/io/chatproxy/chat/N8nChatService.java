@@ -122,16 +122,20 @@ public final class N8nChatService implements HttpService {
             call.run();
         } catch (ApiException e) {
             e.headers().forEach((name, value) -> res.headers().set(HeaderNames.create(name), value));
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("code", e.code());
-            error.put("message", e.getMessage());
-            error.putAll(e.details());
-            error.put("request_id", RequestIds.of(req));
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("message", e.getMessage());
-            body.put("error", error);
-            json.send(res, e.status(), body);
+            json.send(res, e.status(), readableError(req, e));
         }
+    }
+
+    private static Map<String, Object> readableError(ServerRequest req, ApiException e) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", e.code());
+        error.put("message", e.getMessage());
+        error.putAll(e.details());
+        error.put("request_id", RequestIds.of(req));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("message", e.getMessage());
+        body.put("error", error);
+        return body;
     }
 
     private void getAction(ServerRequest req, ServerResponse res) {
@@ -174,14 +178,19 @@ public final class N8nChatService implements HttpService {
             relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.NDJSON);
             return;
         }
-        AnswerRelay.Buffered answer = relay.whole(accepted.exchange(), accepted.upstream());
+        AnswerRelay.Buffered answer = relay.whole(res, accepted.exchange(), accepted.upstream());
         if (answer.failure().isPresent() && answer.text().isEmpty()) {
-            throw new ApiException(Status.BAD_GATEWAY_502, "upstream_error", answer.failure().get());
+            ApiException error = new ApiException(Status.BAD_GATEWAY_502, "upstream_error", answer.failure().get());
+            if (!answer.committed()) {
+                throw error;
+            }
+            answer.send(error.status(), readableError(req, error));
+            return;
         }
         // a cut answer must not look complete: say so in the text the widget shows
         String output = answer.failure().map(why -> answer.text() + "\n\n(The answer was cut short: " + why + ")")
                 .orElse(answer.text());
-        json.send(res, Status.OK_200, Map.of("output", output));
+        answer.send(Status.OK_200, Map.of("output", output));
     }
 
     /** The widget reads {@code data}; {@code older_cursor} is for callers that page further back. */
