@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
 import io.chatproxy.testing.RedisServer;
 
@@ -33,7 +34,8 @@ class ResumePollingTest {
     @BeforeEach
     void connect() {
         redis = RedisServer.privateProcess();
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1));
+        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+                new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
         journal = new RedisAnswerJournal(store, Duration.ofMinutes(5), Duration.ofSeconds(10));
     }
 

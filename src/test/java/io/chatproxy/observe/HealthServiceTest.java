@@ -21,7 +21,7 @@ class HealthServiceTest {
     private final HealthService health = new HealthService(List.of(new DependencyProbe("redis", true, () -> {
         checks.incrementAndGet();
         return new DependencyProbe.Result(redisUp.get(), 1, Map.of());
-    })), Map.of(), new JsonCodec(), clock, "test");
+    })), Map.of(), new JsonCodec(), clock, "test", false);
 
     @Test
     void aRecoveryShowsWithinAQuarterSecondNotAfterTheTwoSecondCache() {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisStore;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.PostgresDatabase;
@@ -41,7 +42,8 @@ class SessionCacheRevocationTest {
         database = PostgresDatabase.create();
         n8n = FakeN8n.start();
         app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).redis(redis).map());
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1));
+        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+                new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
     }
 
     @AfterEach
