@@ -5,8 +5,10 @@ import java.util.Map;
 
 import io.helidon.config.Config;
 
+import io.chatproxy.chat.HistorySettings;
 import io.chatproxy.chat.StreamSettings;
 import io.chatproxy.config.SettingsReader;
+import io.chatproxy.observe.ObserveSettings;
 import io.chatproxy.persistence.DatabaseSettings;
 import io.chatproxy.ratelimit.RateLimitSettings;
 import io.chatproxy.redis.RedisSettings;
@@ -39,6 +41,8 @@ import io.chatproxy.upstream.N8nSettings;
  * @param threats threat-detection action
  * @param maxBodyBytes largest API request body
  * @param resilience admission, breaker and drain
+ * @param observe what the health endpoints show
+ * @param history history page sizes
  */
 public record AppSettings(Config config,
         String name,
@@ -58,7 +62,9 @@ public record AppSettings(Config config,
         java.util.List<String> trustedProxies,
         ThreatSettings threats,
         int maxBodyBytes,
-        ResilienceSettings resilience) {
+        ResilienceSettings resilience,
+        ObserveSettings observe,
+        HistorySettings history) {
     /**
      * Reads all settings.
      *
@@ -93,7 +99,9 @@ public record AppSettings(Config config,
                 r.list("security.trusted-proxies"),
                 ThreatSettings.read(r),
                 r.integer("security.max-body-bytes", 1024, 1024 * 1024),
-                ResilienceSettings.read(r));
+                ResilienceSettings.read(r),
+                ObserveSettings.read(r),
+                HistorySettings.read(r));
     }
 
     private static boolean logFormat(SettingsReader r) {

@@ -145,11 +145,11 @@ public final class ChatProxy implements AutoCloseable {
                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
                 messages, metrics, settings.logMessageContent());
         this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json,
-                pageUrls, rateLimits, clientAddress);
+                pageUrls, rateLimits, clientAddress, settings.history());
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
-                clientAddress, intake, messages, relay, json, clock);
+                clientAddress, intake, messages, relay, json, clock, settings.history());
         this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
-                version(), database::stateChanges);
+                version(), settings.observe().healthDetails(), database::stateChanges);
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState,
                 tracing::droppedSpans);
         this.admission = new Admission(settings.resilience(), metrics::bulkheadRejected, routes);

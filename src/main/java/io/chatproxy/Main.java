@@ -107,7 +107,8 @@ public final class Main {
                 .host(settings.host())
                 .port(settings.port())
                 .shutdownHook(false)
-                .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining))
+                .addFeature(ObserveEndpoints.create(app::databaseUp, app::draining,
+                        app.settings().observe().healthDetails()))
                 .addFeature(AccessLog.feature())
                 .directHandlers(DirectErrors.create())
                 .routing(app::routing)

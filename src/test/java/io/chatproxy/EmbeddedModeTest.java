@@ -29,7 +29,8 @@ class EmbeddedModeTest {
         return Map.of("DEBUG", "true",
                 "DATABASE_URL", "jdbc:h2:file:" + dir.resolve("data/chat-proxy"),
                 "JWT_SECRET_KEY", TestApp.JWT_SECRET,
-                "SESSION_SECRET_KEY", TestApp.N8N_SECRET);
+                "SESSION_SECRET_KEY", TestApp.N8N_SECRET,
+                "HEALTH_DETAILS", "true");
     }
 
     @Test

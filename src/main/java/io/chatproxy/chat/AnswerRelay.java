@@ -79,27 +79,62 @@ public final class AnswerRelay {
     }
 
     /**
-     * Calls the upstream and waits for the whole answer.
+     * Calls the upstream and waits for the whole answer, watching the client through heartbeats (spaces before the
+     * JSON document) like a streamed answer.
      *
+     * @param res the response the answer goes to, with {@link Buffered#send}
      * @param exchange the stored message and answer placeholder
      * @param request what to send upstream
      * @return the text, or the failure
      */
-    public Buffered whole(Exchange exchange, UpstreamRequest request) {
+    public Buffered whole(ServerResponse res, Exchange exchange, UpstreamRequest request) {
         long calledAt = System.nanoTime();
         AnswerStream answer = open(exchange, request);
-        BufferedWriter writer = new BufferedWriter();
+        BufferedWriter writer = new BufferedWriter(res);
         run(answer, writer, exchange, request.sessionId(), calledAt);
-        return new Buffered(writer.text(), writer.failure());
+        return new Buffered(writer, res, json);
     }
 
-    /**
-     * A whole answer.
-     *
-     * @param text what arrived
-     * @param failure why it is incomplete, if it is
-     */
-    public record Buffered(String text, java.util.Optional<String> failure) {
+    /** A whole answer, and the response it goes to. */
+    public static final class Buffered {
+        private final BufferedWriter writer;
+        private final ServerResponse res;
+        private final JsonCodec json;
+
+        private Buffered(BufferedWriter writer, ServerResponse res, JsonCodec json) {
+            this.writer = writer;
+            this.res = res;
+            this.json = json;
+        }
+
+        /** What arrived. */
+        public String text() {
+            return writer.text();
+        }
+
+        /** Why the answer is incomplete, if it is. */
+        public java.util.Optional<String> failure() {
+            return writer.failure();
+        }
+
+        /** Whether a heartbeat already sent status 200: an error can then only be told in the document. */
+        public boolean committed() {
+            return writer.committed();
+        }
+
+        /**
+         * Sends the JSON document.
+         *
+         * @param status the status, unless a heartbeat already sent 200
+         * @param body the document
+         */
+        public void send(Status status, Object body) {
+            if (writer.committed()) {
+                writer.finish(json.write(body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else {
+                json.send(res, status, body);
+            }
+        }
     }
 
     private AnswerStream open(Exchange exchange, UpstreamRequest request) {

@@ -1,14 +1,36 @@
 package io.chatproxy.chat;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
 
 /**
- * Collects a whole answer for clients that want one JSON document ({@code @n8n/chat} without streaming).
+ * Collects a whole answer for clients that want one JSON document ({@code @n8n/chat} without streaming). Its
+ * heartbeat writes a space (JSON allows whitespace before the document), which commits a 200 response and is how a
+ * client that left is noticed: like a streamed answer, the answer is then stopped or counted as a background answer.
  */
 final class BufferedWriter implements AnswerWriter {
+    private final ServerResponse res;
+    private final ReentrantLock lock = new ReentrantLock();
     private final StringBuilder text = new StringBuilder();
+    private OutputStream out;
     private String errorMessage;
     private boolean complete;
+    private volatile boolean gone;
+
+    /**
+     * Creates the writer.
+     *
+     * @param res the response the document goes to
+     */
+    BufferedWriter(ServerResponse res) {
+        this.res = res;
+    }
 
     @Override
     public boolean start(String messageId, String sessionId) {
@@ -35,12 +57,12 @@ final class BufferedWriter implements AnswerWriter {
 
     @Override
     public boolean heartbeat() {
-        return true;
+        return write(new byte[]{' '});
     }
 
     @Override
     public boolean gone() {
-        return false;
+        return gone;
     }
 
     @Override
@@ -55,5 +77,51 @@ final class BufferedWriter implements AnswerWriter {
     /** The failure, if the answer did not complete. */
     Optional<String> failure() {
         return complete ? Optional.empty() : Optional.ofNullable(errorMessage).or(() -> Optional.of("No answer"));
+    }
+
+    /** Whether a heartbeat already committed the response (status 200, JSON). */
+    boolean committed() {
+        lock.lock();
+        try {
+            return out != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the committed response with the document. */
+    void finish(byte[] document) {
+        write(document);
+        lock.lock();
+        try {
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            gone = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean write(byte[] bytes) {
+        lock.lock();
+        try {
+            if (gone) {
+                return false;
+            }
+            if (out == null) {
+                res.status(Status.OK_200);
+                res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+                res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
+                out = res.outputStream();
+            }
+            out.write(bytes);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            // Helidon reports a closed client connection as ServerConnectionException or UncheckedIOException
+            gone = true;
+        } finally {
+            lock.unlock();
+        }
+        return !gone;
     }
 }

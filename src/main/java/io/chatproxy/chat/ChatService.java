@@ -37,6 +37,7 @@ public final class ChatService implements HttpService {
     private final PageUrls pageUrls;
     private final RateLimitGuard rateLimits;
     private final ClientAddress clientAddress;
+    private final HistorySettings history;
 
     /**
      * Creates the service.
@@ -51,11 +52,13 @@ public final class ChatService implements HttpService {
      * @param pageUrls checks and strips page URLs
      * @param rateLimits limits resumes
      * @param clientAddress the client's address behind trusted proxies
+     * @param history history page sizes
      */
     public ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
             AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json, PageUrls pageUrls,
-            RateLimitGuard rateLimits, ClientAddress clientAddress) {
+            RateLimitGuard rateLimits, ClientAddress clientAddress, HistorySettings history) {
         this.rateLimits = rateLimits;
+        this.history = history;
         this.clientAddress = clientAddress;
         this.authenticator = authenticator;
         this.intake = intake;
@@ -100,7 +103,9 @@ public final class ChatService implements HttpService {
         if (!SESSION_ID.matcher(requested).matches() || !requested.equals(session.id())) {
             throw ApiException.notFound("not_found", "No such session");
         }
-        List<Map<String, Object>> list = messages.history(session.id()).stream().map(m -> {
+        HistoryPage page = messages.history(session.id(), HistoryPage.Request.parse(
+                req.query().first("before").asOptional(), req.query().first("limit").asOptional(), history));
+        List<Map<String, Object>> list = page.messages().stream().map(m -> {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("id", m.id());
             item.put("role", m.role());
@@ -112,6 +117,7 @@ public final class ChatService implements HttpService {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("session_id", session.id());
         answer.put("messages", list);
+        answer.put("older_cursor", page.olderCursor().orElse(null));
         json.send(res, Status.OK_200, answer);
     }
 }

@@ -101,12 +101,26 @@ public final class MessageStore {
                         row.column("trace_parent").asOptional().map(Object::toString).orElse(""))));
     }
 
-    /** A session's messages, oldest first. */
-    public List<StoredMessage> history(String sessionId) {
+    /**
+     * A page of a session's messages: the newest ones before the request's cursor, oldest first.
+     *
+     * @param sessionId session
+     * @param page which page
+     * @return the messages and the cursor of the older ones, if any
+     */
+    public HistoryPage history(String sessionId, HistoryPage.Request page) {
         return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().createNamedQuery("select-history")
-                    .addParam("session_id", sessionId).execute()) {
-                return rows.map(row -> message(row, "")).toList();
+            // one row more than asked for tells whether an older page exists
+            try (Stream<DbRow> rows = db.client().execute().createNamedQuery("select-history-page")
+                    .addParam("session_id", sessionId).addParam("before", page.before())
+                    .addParam("limit", page.limit() + 1).execute()) {
+                List<Numbered> newestFirst = rows.map(row -> new Numbered(message(row, ""),
+                        row.column("seq").get(Integer.class))).toList();
+                List<Numbered> shown = newestFirst.subList(0, Math.min(page.limit(), newestFirst.size()));
+                Optional<String> older = newestFirst.size() > page.limit()
+                        ? Optional.of(Integer.toString(shown.getLast().seq()))
+                        : Optional.empty();
+                return new HistoryPage(shown.reversed().stream().map(Numbered::message).toList(), older);
             }
         });
     }
@@ -132,5 +146,8 @@ public final class MessageStore {
                 row.column("status").get(String.class),
                 DbTime.read(row, "created_at"),
                 traceparent);
+    }
+
+    private record Numbered(StoredMessage message, int seq) {
     }
 }

@@ -59,6 +59,7 @@ public final class N8nChatService implements HttpService {
     private final AnswerRelay relay;
     private final JsonCodec json;
     private final Clock clock;
+    private final HistorySettings history;
 
     /**
      * Creates the service.
@@ -73,10 +74,11 @@ public final class N8nChatService implements HttpService {
      * @param relay relays answers
      * @param json JSON codec
      * @param clock time source
+     * @param history history page sizes
      */
     public N8nChatService(OriginPolicy origins, SessionStore sessions, SessionOpener opener,
             RateLimitGuard rateLimits, ClientAddress clientAddress, MessageIntake intake,
-            MessageStore messages, AnswerRelay relay, JsonCodec json, Clock clock) {
+            MessageStore messages, AnswerRelay relay, JsonCodec json, Clock clock, HistorySettings history) {
         this.origins = origins;
         this.sessions = sessions;
         this.opener = opener;
@@ -87,6 +89,7 @@ public final class N8nChatService implements HttpService {
         this.relay = relay;
         this.json = json;
         this.clock = clock;
+        this.history = history;
     }
 
     @Override
@@ -119,16 +122,20 @@ public final class N8nChatService implements HttpService {
             call.run();
         } catch (ApiException e) {
             e.headers().forEach((name, value) -> res.headers().set(HeaderNames.create(name), value));
-            Map<String, Object> error = new LinkedHashMap<>();
-            error.put("code", e.code());
-            error.put("message", e.getMessage());
-            error.putAll(e.details());
-            error.put("request_id", RequestIds.of(req));
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("message", e.getMessage());
-            body.put("error", error);
-            json.send(res, e.status(), body);
+            json.send(res, e.status(), readableError(req, e));
         }
+    }
+
+    private static Map<String, Object> readableError(ServerRequest req, ApiException e) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", e.code());
+        error.put("message", e.getMessage());
+        error.putAll(e.details());
+        error.put("request_id", RequestIds.of(req));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("message", e.getMessage());
+        body.put("error", error);
+        return body;
     }
 
     private void getAction(ServerRequest req, ServerResponse res) {
@@ -152,7 +159,9 @@ public final class N8nChatService implements HttpService {
         switch (action) {
             case "loadPreviousSession" -> {
                 rateLimits.previousSession(res, clientAddress.of(req));
-                json.send(res, Status.OK_200, Map.of("data", previous(key)));
+                HistoryPage.Request page = HistoryPage.Request.parse(req.query().first("before").asOptional(),
+                        req.query().first("limit").asOptional(), history);
+                json.send(res, Status.OK_200, previous(key, page));
             }
             case "sendMessage" -> send(req, res, key, origin, chatInput.orElseThrow(
                     () -> ApiException.badRequest("missing_field", "Field 'chatInput' is required")));
@@ -169,20 +178,30 @@ public final class N8nChatService implements HttpService {
             relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.NDJSON);
             return;
         }
-        AnswerRelay.Buffered answer = relay.whole(accepted.exchange(), accepted.upstream());
+        AnswerRelay.Buffered answer = relay.whole(res, accepted.exchange(), accepted.upstream());
         if (answer.failure().isPresent() && answer.text().isEmpty()) {
-            throw new ApiException(Status.BAD_GATEWAY_502, "upstream_error", answer.failure().get());
+            ApiException error = new ApiException(Status.BAD_GATEWAY_502, "upstream_error", answer.failure().get());
+            if (!answer.committed()) {
+                throw error;
+            }
+            answer.send(error.status(), readableError(req, error));
+            return;
         }
         // a cut answer must not look complete: say so in the text the widget shows
         String output = answer.failure().map(why -> answer.text() + "\n\n(The answer was cut short: " + why + ")")
                 .orElse(answer.text());
-        json.send(res, Status.OK_200, Map.of("output", output));
+        answer.send(Status.OK_200, Map.of("output", output));
     }
 
-    private List<Map<String, Object>> previous(String key) {
-        return sessions.findByClientKey(key).filter(s -> s.activeAt(clock.instant()))
-                .map(s -> messages.history(s.id()).stream().map(N8nChatService::langChain).toList())
-                .orElse(List.of());
+    /** The widget reads {@code data}; {@code older_cursor} is for callers that page further back. */
+    private Map<String, Object> previous(String key, HistoryPage.Request request) {
+        HistoryPage page = sessions.findByClientKey(key).filter(s -> s.activeAt(clock.instant()))
+                .map(s -> messages.history(s.id(), request))
+                .orElse(new HistoryPage(List.of(), Optional.empty()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("data", page.messages().stream().map(N8nChatService::langChain).toList());
+        page.olderCursor().ifPresent(cursor -> body.put("older_cursor", cursor));
+        return body;
     }
 
     private Session sessionFor(ServerRequest req, ServerResponse res, String key, String origin) {

@@ -31,7 +31,9 @@ import io.chatproxy.tracing.Spans;
 public final class RedisAnswerJournal implements AnswerJournal {
     private static final System.Logger LOGGER = System.getLogger(RedisAnswerJournal.class.getName());
     private static final Duration IN_FLIGHT_TTL = Duration.ofHours(2);
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(10);
+    /** A waiting reader polls after this pause, doubling it while nothing new comes, up to {@link #MAX_POLL}. */
+    private static final Duration FIRST_POLL = Duration.ofMillis(10);
+    private static final Duration MAX_POLL = Duration.ofMillis(200);
     private static final int MAX_WARNED = 10_000;
     private static final long BURST_GAP_NANOS = Duration.ofMillis(1).toNanos();
 
@@ -141,10 +143,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
         String key = streamKey(messageId);
         io.lettuce.core.Range<String> after = io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+");
         List<StreamMessage<String, String>> entries = redis.commands().xrange(key, after);
-        // polled rather than XREAD BLOCK: a blocking read would hold up every other command on the shared connection
+        // polled rather than XREAD BLOCK: a blocking read would hold up every other command on the shared connection;
+        // backing off keeps an idle resume to a few commands a second
         long deadline = System.nanoTime() + wait.toNanos();
-        while (entries.isEmpty() && deadline - System.nanoTime() > 0 && pause()) {
+        long pause = FIRST_POLL.toNanos();
+        while (entries.isEmpty() && deadline - System.nanoTime() > 0
+                && pause(Math.min(pause, deadline - System.nanoTime()))) {
             entries = redis.commands().xrange(key, after);
+            pause = Math.min(pause * 2, MAX_POLL.toNanos());
         }
         boolean alive = redis.commands().exists(leaseKey(messageId)) > 0;
         boolean known = !entries.isEmpty() || alive || redis.commands().exists(key) > 0;
@@ -164,9 +170,9 @@ public final class RedisAnswerJournal implements AnswerJournal {
         return new Replay(known, chunks, ending, alive);
     }
 
-    private static boolean pause() {
+    private static boolean pause(long nanos) {
         try {
-            Thread.sleep(POLL_INTERVAL);
+            Thread.sleep(Duration.ofNanos(Math.max(nanos, 0)));
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -55,6 +55,7 @@ final class SettingNames {
         m.put("RATE_LIMIT_PER_HOUR", "rate-limit.per-hour");
         m.put("SESSION_COOKIE_NAME", "session.cookie-name");
         m.put("SESSION_COOKIE_MAX_AGE", "session.cookie-max-age");
+        m.put("HEALTH_DETAILS", "observe.health-details");
         return Map.copyOf(m);
     }
 }

@@ -18,10 +18,10 @@ import io.helidon.webserver.http.ServerResponse;
 import io.chatproxy.web.JsonCodec;
 
 /**
- * {@code GET /health}: the state of each dependency and the non-secret settings. Unhealthy (503) when a critical
- * dependency (the database) is down; degraded (200) when a dependency with a fallback is. Results are cached briefly
- * so probes cannot load the database, but never across a change the application noticed itself (the database found
- * down or back), so /health follows an outage and its end at once.
+ * {@code GET /health}: the overall status, and with details on the state of each dependency and the non-secret
+ * settings. Unhealthy (503) when a critical dependency (the database) is down; degraded (200) when a dependency with a
+ * fallback is. Results are cached briefly so probes cannot load the database, but never across a change the
+ * application noticed itself (the database found down or back), so /health follows an outage and its end at once.
  */
 public final class HealthService implements HttpService {
     private static final Duration CACHE = Duration.ofSeconds(2);
@@ -36,6 +36,7 @@ public final class HealthService implements HttpService {
     private final Map<String, Object> publicConfig;
     private final JsonCodec json;
     private final Clock clock;
+    private final boolean details;
     private final Instant startedAt;
     private final String version;
     private final LongSupplier stateChanges;
@@ -49,10 +50,12 @@ public final class HealthService implements HttpService {
      * @param json JSON codec
      * @param clock time source
      * @param version application version
+     * @param details whether the answer shows the dependencies, settings, version and uptime (else the status only:
+     *         the webhook URL and the customers' origins are not for everyone)
      * @param stateChanges a count that changes whenever a dependency is found down or back: the cache is then stale
      */
     public HealthService(List<DependencyProbe> probes, Map<String, Object> publicConfig, JsonCodec json, Clock clock,
-            String version, LongSupplier stateChanges) {
+            String version, boolean details, LongSupplier stateChanges) {
         this.probes = List.copyOf(probes);
         this.publicConfig = publicConfig;
         this.json = json;
@@ -60,6 +63,7 @@ public final class HealthService implements HttpService {
         this.startedAt = clock.instant();
         this.version = version;
         this.stateChanges = stateChanges;
+        this.details = details;
     }
 
     @Override
@@ -73,8 +77,13 @@ public final class HealthService implements HttpService {
     }
 
     private void health(ServerRequest req, ServerResponse res) {
-        Map<String, Object> body = new LinkedHashMap<>(current().body());
-        body.put("uptime_seconds", Duration.between(startedAt, clock.instant()).toSeconds());
+        Map<String, Object> checked = current().body();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", checked.get("status"));
+        if (details) {
+            body.putAll(checked);
+            body.put("uptime_seconds", Duration.between(startedAt, clock.instant()).toSeconds());
+        }
         json.send(res, "unhealthy".equals(body.get("status")) ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200, body);
     }
 

@@ -22,11 +22,12 @@ public final class ObserveEndpoints {
      *
      * @param databaseUp whether the database answers
      * @param draining whether the server is draining for shutdown
+     * @param details whether the health endpoints show each check's details
      * @return the feature to add to the web server
      */
-    public static ObserveFeature create(BooleanSupplier databaseUp, BooleanSupplier draining) {
+    public static ObserveFeature create(BooleanSupplier databaseUp, BooleanSupplier draining, boolean details) {
         HealthObserver health = HealthObserver.builder()
-                .details(true)
+                .details(details)
                 .useSystemServices(true)
                 .addCheck(() -> HealthCheckResponse.builder().status(databaseUp.getAsBoolean()).build(),
                         HealthCheckType.READINESS, "database")

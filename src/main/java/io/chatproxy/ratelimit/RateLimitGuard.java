@@ -23,6 +23,7 @@ public final class RateLimitGuard {
     private final RateLimiter limiter;
     private final RateLimitSettings settings;
     private final RateLimitEvents events;
+    private final ClientNetwork network;
 
     /**
      * Creates the guard.
@@ -35,34 +36,39 @@ public final class RateLimitGuard {
         this.limiter = limiter;
         this.settings = settings;
         this.events = events;
+        this.network = new ClientNetwork(settings.ipv6PrefixLength());
     }
 
     /** Limits a chat message. */
     public void chatMessage(ServerResponse res, String clientIp, String sessionId, String originDomain) {
+        String client = network.key(clientIp);
         apply(res, List.of(
                 new Limit("session-minute", sessionId, settings.sessionPerMinute(), MINUTE),
                 new Limit("session-hour", sessionId, settings.sessionPerHour(), HOUR),
-                new Limit("ip-minute", clientIp, settings.ipPerMinute(), MINUTE),
-                new Limit("ip-hour", clientIp, settings.ipPerHour(), HOUR),
+                new Limit("ip-minute", client, settings.ipPerMinute(), MINUTE),
+                new Limit("ip-hour", client, settings.ipPerHour(), HOUR),
                 new Limit("origin-minute", originDomain, settings.originPerMinute(), MINUTE),
                 new Limit("origin-hour", originDomain, settings.originPerHour(), HOUR)));
     }
 
     /** Limits the creation of a session. */
     public void sessionCreate(ServerResponse res, String clientIp, String originDomain) {
+        String client = network.key(clientIp);
         apply(res, List.of(
-                new Limit("create-ip-minute", clientIp, settings.createPerMinute(), MINUTE),
+                new Limit("create-ip-minute", client, settings.createPerMinute(), MINUTE),
                 new Limit("create-origin-minute", originDomain, settings.createOriginPerMinute(), MINUTE)));
     }
 
     /** Limits resuming an answer's stream (each resume holds a chat permit while it lasts). */
     public void resume(ServerResponse res, String clientIp) {
-        apply(res, List.of(new Limit("resume-ip-minute", clientIp, settings.resumePerMinute(), MINUTE)));
+        String client = network.key(clientIp);
+        apply(res, List.of(new Limit("resume-ip-minute", client, settings.resumePerMinute(), MINUTE)));
     }
 
     /** Limits @n8n/chat's loadPreviousSession (each reads a whole history). */
     public void previousSession(ServerResponse res, String clientIp) {
-        apply(res, List.of(new Limit("previous-session-ip-minute", clientIp, settings.previousSessionPerMinute(),
+        String client = network.key(clientIp);
+        apply(res, List.of(new Limit("previous-session-ip-minute", client, settings.previousSessionPerMinute(),
                 MINUTE)));
     }
 

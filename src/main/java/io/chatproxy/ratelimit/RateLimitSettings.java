@@ -16,6 +16,7 @@ import io.chatproxy.config.SettingsReader;
  * @param createOriginPerMinute new sessions per site per minute
  * @param resumePerMinute answer resumes per client IP per minute
  * @param previousSessionPerMinute @n8n/chat loadPreviousSession calls per client IP per minute
+ * @param ipv6PrefixLength leading bits of an IPv6 address that are one client for the per-IP limits
  */
 public record RateLimitSettings(int sessionPerMinute,
         int sessionPerHour,
@@ -26,7 +27,8 @@ public record RateLimitSettings(int sessionPerMinute,
         int createPerMinute,
         int createOriginPerMinute,
         int resumePerMinute,
-        int previousSessionPerMinute) {
+        int previousSessionPerMinute,
+        int ipv6PrefixLength) {
     private static final int MAX = 10_000_000;
 
     /**
@@ -48,7 +50,8 @@ public record RateLimitSettings(int sessionPerMinute,
                 r.integer("rate-limit.session-create.per-minute", 1, MAX),
                 r.integer("rate-limit.session-create.origin-per-minute", 1, MAX),
                 r.integer("rate-limit.resume.per-minute", 1, MAX),
-                r.integer("rate-limit.previous-session.per-minute", 1, MAX));
+                r.integer("rate-limit.previous-session.per-minute", 1, MAX),
+                r.integer("rate-limit.ipv6-prefix-length", 32, 128));
     }
 
     private static int scope(SettingsReader r, String key, int fallback) {

@@ -12,10 +12,14 @@ import io.chatproxy.tracing.Spans;
 
 /**
  * Sessions cached in Redis as hashes, shared by all replicas, each for at most the cache TTL and never past the
- * session's own expiry. Revocation on any replica evicts the entry for all of them.
+ * session's own expiry. Revocation on any replica evicts the entry for all of them and leaves a tombstone (the hash's
+ * {@code gen} field) that refuses puts based on earlier reads: both the write and the eviction are one script each.
  */
 public final class RedisSessionCache implements SessionCache {
     private static final System.Logger LOGGER = System.getLogger(RedisSessionCache.class.getName());
+    private static final RedisStore.Script PUT = RedisStore.Script.load("/redis/session-cache-put.lua");
+    private static final RedisStore.Script EVICT = RedisStore.Script.load("/redis/session-cache-evict.lua");
+    private static final String NEVER_EVICTED = "0";
 
     private final RedisStore redis;
     private final Duration ttl;
@@ -36,48 +40,55 @@ public final class RedisSessionCache implements SessionCache {
 
     @Override
     @SuppressWarnings("try") // the span is current while Redis answers
-    public Optional<Session> get(String id) {
+    public Lookup get(String id) {
         try (Spans.Child span = Spans.redis("HGETALL", "session")) {
             Map<String, String> fields = span.call(() -> redis.commands().hgetall(key(id)));
-            span.attribute("chat.session_cache.hit", fields != null && !fields.isEmpty() ? "true" : "false");
-            if (fields == null || fields.isEmpty()) {
-                return Optional.empty();
+            boolean hit = fields != null && fields.containsKey("origin_domain");
+            span.attribute("chat.session_cache.hit", hit ? "true" : "false");
+            if (fields == null) {
+                return new Lookup(Optional.empty(), NEVER_EVICTED);
             }
-            return Optional.of(new Session(id, fields.get("origin_domain"), fields.get("page_url"),
+            String version = fields.getOrDefault("gen", NEVER_EVICTED);
+            if (!fields.containsKey("origin_domain")) {
+                return new Lookup(Optional.empty(), version);
+            }
+            return new Lookup(Optional.of(new Session(id, fields.get("origin_domain"), fields.get("page_url"),
                     fields.get("fingerprint"),
                     Instant.ofEpochMilli(Long.parseLong(fields.get("created_at"))),
                     Instant.ofEpochMilli(Long.parseLong(fields.get("expires_at"))),
-                    Optional.empty()));
+                    Optional.empty())), version);
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache read failed: " + e.getMessage());
-            return Optional.empty();
+            // a version no entry has: the session is not cached by this lookup
+            return new Lookup(Optional.empty(), "unknown");
         }
     }
 
     @Override
-    public void put(Session session) {
+    @SuppressWarnings("try") // the span is current while Redis answers
+    public void put(Session session, String version) {
         long remaining = Duration.between(clock.instant(), session.expiresAt()).toMillis();
         long keep = Math.min(ttl.toMillis(), remaining);
         if (keep <= 0 || session.revokedAt().isPresent()) {
             return;
         }
-        try (Spans.Child span = Spans.redis("HSET", "session")) {
-            String key = key(session.id());
-            span.call(() -> redis.commands().hset(key, Map.of("origin_domain", session.originDomain(),
+        try (Spans.Child span = Spans.redis("EVALSHA", "session put")) {
+            span.call(() -> redis.eval(PUT, new String[]{key(session.id())}, version, Long.toString(keep),
+                    "origin_domain", session.originDomain(),
                     "page_url", session.pageUrl(),
                     "fingerprint", session.fingerprint(),
                     "created_at", Long.toString(session.createdAt().toEpochMilli()),
-                    "expires_at", Long.toString(session.expiresAt().toEpochMilli()))));
-            span.call(() -> redis.commands().pexpire(key, keep));
+                    "expires_at", Long.toString(session.expiresAt().toEpochMilli())));
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache write failed: " + e.getMessage());
         }
     }
 
     @Override
+    @SuppressWarnings("try") // the span is current while Redis answers
     public void evict(String id) {
-        try (Spans.Child span = Spans.redis("DEL", "session")) {
-            span.call(() -> redis.commands().del(key(id)));
+        try (Spans.Child span = Spans.redis("EVALSHA", "session evict")) {
+            span.call(() -> redis.eval(EVICT, new String[]{key(id)}, Long.toString(ttl.toMillis())));
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "Session cache eviction failed for a session; it expires within " + ttl);
         }

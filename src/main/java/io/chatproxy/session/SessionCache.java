@@ -4,18 +4,19 @@ import java.util.Optional;
 
 /**
  * Validated sessions kept close at hand so that a chat message needs no database read to authenticate. A cache
- * failure is never an error: callers fall back to the store.
+ * failure is never an error: callers fall back to the store. Revocation wins: a session read from the database is
+ * cached only if nothing was evicted since the cache read that missed it.
  */
 public interface SessionCache {
     /** No caching (embedded mode: the H2 database is in-process anyway). */
     SessionCache NONE = new SessionCache() {
         @Override
-        public Optional<Session> get(String id) {
-            return Optional.empty();
+        public Lookup get(String id) {
+            return new Lookup(Optional.empty(), "0");
         }
 
         @Override
-        public void put(Session session) {
+        public void put(Session session, String version) {
         }
 
         @Override
@@ -23,12 +24,27 @@ public interface SessionCache {
         }
     };
 
-    /** A cached, still active session. */
-    Optional<Session> get(String id);
+    /** A cached, still active session, or the version a later {@link #put} must still find. */
+    Lookup get(String id);
 
-    /** Caches a session (for at most its remaining life). */
-    void put(Session session);
+    /**
+     * Caches a session (for at most its remaining life) unless it was evicted after the read that returned
+     * {@code version}.
+     *
+     * @param session the session as read from the database
+     * @param version {@link Lookup#version()} of the cache read made before the database read
+     */
+    void put(Session session, String version);
 
-    /** Forgets a session (after revoke or renewal). */
+    /** Forgets a session (after revoke or renewal); puts based on earlier reads are refused. */
     void evict(String id);
+
+    /**
+     * What a cache read found.
+     *
+     * @param session the cached session, if any
+     * @param version the entry's eviction count, to be handed to {@link #put}
+     */
+    record Lookup(Optional<Session> session, String version) {
+    }
 }

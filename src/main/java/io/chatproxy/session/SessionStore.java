@@ -43,13 +43,13 @@ public final class SessionStore {
 
     /** A session by id, from the cache when it holds it. */
     public Optional<Session> find(String id) {
-        Optional<Session> cached = cache.get(id);
-        if (cached.isPresent()) {
-            return cached;
+        SessionCache.Lookup cached = cache.get(id);
+        if (cached.session().isPresent()) {
+            return cached.session();
         }
         Optional<Session> stored = db.call(() -> db.client().execute().createNamedGet("select-session")
                 .addParam("id", id).execute()).map(SessionStore::session);
-        stored.ifPresent(cache::put);
+        stored.ifPresent(session -> cache.put(session, cached.version()));
         return stored;
     }
 

@@ -59,7 +59,8 @@ class DeploymentFilesTest {
         try (TestApp app = TestApp.start(Map.of("N8N_WEBHOOK_URL", "http://127.0.0.1:9/webhook"))) {
             Visitor visitor = app.visitor();
             for (String path : probes) {
-                assertThat(path, visitor.get(path).status(), is(200));
+                // Kubernetes counts any 2xx (and 3xx) as success; without health details Helidon answers 204
+                assertThat(path, visitor.get(path).status() / 100, is(2));
             }
         }
     }

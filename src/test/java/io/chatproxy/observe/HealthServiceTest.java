@@ -23,7 +23,7 @@ class HealthServiceTest {
     private final HealthService health = new HealthService(List.of(new DependencyProbe("redis", true, () -> {
         checks.incrementAndGet();
         return new DependencyProbe.Result(redisUp.get(), 1, Map.of());
-    })), Map.of(), new JsonCodec(), clock, "test", stateChanges::get);
+    })), Map.of(), new JsonCodec(), clock, "test", false, stateChanges::get);
 
     @Test
     void aRecoveryShowsWithinAQuarterSecondNotAfterTheTwoSecondCache() {

@@ -81,8 +81,28 @@ class ObservabilityTest {
     }
 
     @Test
-    void healthReportsEveryDependencyAndTheConfig() {
+    void publicHealthSaysTheStatusOnly() {
         try (TestApp app = app()) {
+            Visitor visitor = app.visitor();
+            Visitor.Answer health = visitor.get("/health");
+
+            assertThat(health.status(), is(200));
+            assertThat(health.json().size(), is(1));
+            assertThat(health.json().get("status").asText(), is("healthy"));
+            assertThat(health.body(), not(containsString(n8n.webhookUrl().toString())));
+            assertThat(health.body(), not(containsString(TestApp.ORIGIN)));
+            for (String probe : List.of("/observe/health", "/observe/health/live", "/observe/health/ready",
+                    "/observe/health/started")) {
+                Visitor.Answer answer = visitor.get(probe);
+                assertThat(probe, answer.status(), is(204));
+                assertThat(probe, answer.body(), is(""));
+            }
+        }
+    }
+
+    @Test
+    void healthWithDetailsReportsEveryDependencyAndTheConfig() {
+        try (TestApp app = app("HEALTH_DETAILS", "true")) {
             JsonNode health = app.visitor().get("/health").json();
 
             assertThat(health.get("status").asText(), is("healthy"));
@@ -99,8 +119,8 @@ class ObservabilityTest {
     }
 
     @Test
-    void kubernetesProbes() {
-        try (TestApp app = app()) {
+    void kubernetesProbesWithDetails() {
+        try (TestApp app = app("HEALTH_DETAILS", "true")) {
             Visitor visitor = app.visitor();
 
             assertThat(visitor.get("/observe/health/live").status(), is(200));
@@ -159,7 +179,7 @@ class ObservabilityTest {
     @Test
     void breakerOpenMakesHealthDegraded() throws Exception {
         try (TestApp app = app("CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__VOLUME", "2",
-                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50")) {
+                "CHAT_PROXY_RESILIENCE__CIRCUIT_BREAKER__ERROR_RATIO", "50", "HEALTH_DETAILS", "true")) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             n8n.reply(FakeN8n.Reply.json(500, "{}"));
@@ -223,7 +243,7 @@ class ObservabilityTest {
 
     @Test
     void secretsNeverAppearInHealthMetricsOrLogs() throws Exception {
-        try (TestApp app = app()) {
+        try (TestApp app = app("HEALTH_DETAILS", "true")) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             visitor.chat(SECRET_MESSAGE);

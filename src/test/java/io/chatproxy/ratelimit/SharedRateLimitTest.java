@@ -145,17 +145,45 @@ class SharedRateLimitTest {
     }
 
     @Test
+    void ipv6AddressesOfOneSlash64ShareTheLimitAndIpv4AddressesCountAlone() {
+        try (TestApp app = TestApp.start(env("CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE", "2",
+                "TRUSTED_PROXIES", "127.0.0.0/8,::1"))) {
+            assertThat(createFrom(app, "2001:db8:1:2::1").status(), is(201));
+            assertThat(createFrom(app, "2001:db8:1:2:aaaa:bbbb:cccc:dddd").status(), is(201));
+            Visitor.Answer third = createFrom(app, "2001:db8:1:2::3");
+            assertThat(third.status(), is(429));
+            assertThat(third.json().get("error").get("scope").asText(), is("create-ip-minute"));
+            assertThat(createFrom(app, "2001:db8:1:3::1").status(), is(201));
+            for (int i = 1; i <= 3; i++) {
+                assertThat(createFrom(app, "203.0.113." + i).status(), is(201));
+            }
+        }
+    }
+
+    @Test
+    void ipv6PrefixLengthIsASetting() {
+        try (TestApp app = TestApp.start(env("CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE", "2",
+                "TRUSTED_PROXIES", "127.0.0.0/8,::1", "CHAT_PROXY_RATE_LIMIT__IPV6_PREFIX_LENGTH", "128"))) {
+            for (int i = 1; i <= 3; i++) {
+                assertThat(createFrom(app, "2001:db8:1:2::" + i).status(), is(201));
+            }
+        }
+    }
+
+    @Test
     void validatedSessionIsCachedAndRevocationEvictsIt() {
         try (TestApp app = TestApp.start(env())) {
             Visitor visitor = app.visitor();
             visitor.createSession();
             visitor.get("/api/v1/session/validate");
             String key = redis.prefix() + "session:" + visitor.sessionId();
-            assertThat(redis.run(r -> r.exists(key)), is(1L));
+            assertThat(redis.run(r -> r.hexists(key, "origin_domain")), is(true));
 
             visitor.delete("/api/v1/session");
 
-            assertThat(redis.run(r -> r.exists(key)), is(0L));
+            // a tombstone (the eviction count) stays for the cache TTL so that no earlier lookup can restore it
+            assertThat(redis.run(r -> r.hexists(key, "origin_domain")), is(false));
+            assertThat(redis.run(r -> r.hgetall(key)), is(Map.of("gen", "1")));
         }
     }
 

@@ -54,7 +54,8 @@ class Redis62CompatibilityTest {
     @Test
     void everyRedisOperationOfTheAppSucceedsOnRedis62() throws Exception {
         assertThat(info("server").get("redis_version"), startsWith("6.2."));
-        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).redis(redis).map())) {
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).redis(redis)
+                .set("HEALTH_DETAILS", "true").map())) {
             Visitor visitor = app.visitor();
             assertThat(visitor.createSession().status(), is(201));
             List<SseEvent> answer = visitor.chat("hello");

@@ -39,7 +39,8 @@ class RedisOutageTest {
 
     private TestApp app(String mode) {
         return TestApp.start(TestEnv.create().n8n(n8n).redis(redis).set("RATE_LIMIT_PER_MINUTE", "6",
-                "CHAT_PROXY_RATE_LIMIT__REPLICAS", "3", "CHAT_PROXY_RATE_LIMIT__ON_REDIS_FAILURE", mode).map());
+                "CHAT_PROXY_RATE_LIMIT__REPLICAS", "3", "CHAT_PROXY_RATE_LIMIT__ON_REDIS_FAILURE", mode,
+                "HEALTH_DETAILS", "true").map());
     }
 
     @Test

@@ -133,6 +133,10 @@ class AdversarialTest {
                         "/api/v1/chat/stream/" + java.util.UUID.randomUUID()), 403, "origin_mismatch"),
                 new Attack("session of A validated from site B", t -> t.getFrom(t.alice, "http://localhost:3000",
                         "/api/v1/session/validate"), 403, "origin_mismatch"),
+                new Attack("history cursor that is not one", t -> t.getFrom(t.alice, TestApp.ORIGIN,
+                        "/api/v1/chat/history/" + t.alice.sessionId() + "?before=1%20OR%201=1"), 400, "invalid_cursor"),
+                new Attack("history page over the maximum", t -> t.getFrom(t.alice, TestApp.ORIGIN,
+                        "/api/v1/chat/history/" + t.alice.sessionId() + "?limit=1000000"), 400, "invalid_limit"),
                 new Attack("cookie replayed from another browser", t -> t.send(
                         t.app.visitor().cookie(t.alice.cookie()), CHAT, MESSAGE), 401, "session_invalid"),
                 new Attack("revoked session", t -> t.send(t.revoked, CHAT, MESSAGE), 401, "session_revoked"),
