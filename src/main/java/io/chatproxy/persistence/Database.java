@@ -2,6 +2,7 @@ package io.chatproxy.persistence;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -27,12 +28,15 @@ public final class Database implements AutoCloseable {
     private final DbClient client;
     private final boolean postgres;
     private final ConnectionGate gate;
+    private final Optional<Connection> migrationSession;
 
-    private Database(RenewablePool dataSource, DbClient client, boolean postgres, ConnectionGate gate) {
+    private Database(RenewablePool dataSource, DbClient client, boolean postgres, ConnectionGate gate,
+            Optional<Connection> migrationSession) {
         this.dataSource = dataSource;
         this.client = client;
         this.postgres = postgres;
         this.gate = gate;
+        this.migrationSession = migrationSession;
     }
 
     /**
@@ -43,9 +47,9 @@ public final class Database implements AutoCloseable {
      * @return the open database
      */
     public static Database open(DatabaseSettings settings) {
-        if (settings.migrateOnStart()) {
-            new StartupMigration(settings).run();
-        }
+        Optional<Connection> migrationSession = settings.migrateOnStart()
+                ? new StartupMigration(settings).run()
+                : Optional.empty();
         RenewablePool dataSource = new RenewablePool(poolConfig(settings));
         try {
             ConnectionGate gate = new ConnectionGate(() -> reachable(settings), settings.probeInterval(), up -> {
@@ -61,10 +65,19 @@ public final class Database implements AutoCloseable {
                     .connectionPool(pool)
                     .statements(DbStatements.create(statements.get("statements")))
                     .build();
-            return new Database(dataSource, client, settings.url().postgres(), gate);
+            return new Database(dataSource, client, settings.url().postgres(), gate, migrationSession);
         } catch (RuntimeException e) {
             dataSource.close();
+            migrationSession.ifPresent(Database::closeQuietly);
             throw e;
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOGGER.log(System.Logger.Level.DEBUG, "Closing the migration session: " + e);
         }
     }
 
@@ -190,6 +203,7 @@ public final class Database implements AutoCloseable {
     public void close() {
         gate.close();
         dataSource.close();
+        migrationSession.ifPresent(Database::closeQuietly);
     }
 
     private static HikariConfig poolConfig(DatabaseSettings settings) {

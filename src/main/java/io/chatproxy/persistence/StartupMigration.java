@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.logging.Logger;
 
@@ -32,16 +33,29 @@ final class StartupMigration {
         this.settings = settings;
     }
 
-    /** Waits for one connection, migrates on it and closes it; throws {@link StartupException} on giving up. */
-    void run() {
+    /**
+     * Waits for one connection, migrates on it and closes it; throws {@link StartupException} on giving up.
+     *
+     * @return for H2, the migration's connection, which must stay open as long as the database is used: H2 binds the
+     *         check constraints that an {@code ALTER TABLE} re-creates to the session that ran it, and once that session
+     *         is closed every insert fails with "Check constraint invalid" (the database is closed, says the cause)
+     */
+    Optional<Connection> run() {
         long start = System.nanoTime();
         long deadline = start + settings.startupWait().toNanos();
         for (int attempt = 1;; attempt++) {
-            try (Connection connection = connect(secondsLeft(deadline))) {
+            Connection connection = null;
+            try {
+                connection = connect(secondsLeft(deadline));
                 int applied = Database.migrate(new SingleConnection(connection));
                 LOGGER.log(System.Logger.Level.INFO, "Database schema current (" + applied + " migrations applied)");
-                return;
+                if (settings.url().postgres()) {
+                    connection.close();
+                    return Optional.empty();
+                }
+                return Optional.of(connection);
             } catch (SQLException | FlywayException e) {
+                closeQuietly(connection);
                 String reason = reason(e);
                 if (e instanceof FlywayException flyway && !worthWaiting(e)) {
                     throw flyway; // the migration itself failed: a defect, not an outage
@@ -60,6 +74,16 @@ final class StartupMigration {
                 LOGGER.log(System.Logger.Level.WARNING, "Database not reachable yet (attempt " + attempt + ", "
                         + waited + " ms of " + settings.startupWait().toMillis() + " ms): " + reason);
                 sleep();
+            }
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // the attempt failed already; its reason is what is reported
             }
         }
     }

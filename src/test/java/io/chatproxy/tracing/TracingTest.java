@@ -280,6 +280,9 @@ class TracingTest {
         }
 
         String resumePath = STREAM_PATH + "/" + messageId;
+        // each replica exports its own batches: wait for the chat's span too, not only the resume's
+        collector.awaitSpan(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                && attr(s, "url.path").equals(Optional.of(STREAM_PATH)));
         List<Span> spans = collector.awaitSpan(s -> attr(s, "url.path").equals(Optional.of(resumePath)));
         Span original = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
                 && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
@@ -305,6 +308,9 @@ class TracingTest {
                 assertThat(reader.all().getLast().event(), is("end"));
             }
 
+            collector.awaitSpan(s -> s.getName().equals("XADD answer"));
+            collector.awaitSpan(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
+                    && attr(s, "url.path").equals(Optional.of(STREAM_PATH)));
             List<Span> spans = collector.awaitSpan(s -> s.getName().equals("XRANGE answer"));
             Span server = spans.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER
                     && attr(s, "url.path").equals(Optional.of(STREAM_PATH))).findFirst().orElseThrow();
