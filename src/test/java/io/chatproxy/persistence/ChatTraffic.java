@@ -172,7 +172,7 @@ final class ChatTraffic {
                 return List.of();
             }
             Map<String, String> answers = new ConcurrentHashMap<>();
-            JsonNode messages = visitor.history().json().path("messages");
+            List<JsonNode> messages = visitor.allMessages();
             for (int i = 0; i + 1 < messages.size(); i++) {
                 JsonNode m = messages.get(i);
                 JsonNode next = messages.get(i + 1);

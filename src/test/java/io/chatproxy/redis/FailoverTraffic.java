@@ -149,7 +149,7 @@ final class FailoverTraffic implements AutoCloseable {
         List<String> missing = new ArrayList<>();
         for (Visitor visitor : visitors) {
             Map<String, String> stored = new HashMap<>();
-            for (JsonNode message : visitor.history().json().get("messages")) {
+            for (JsonNode message : visitor.allMessages()) {
                 stored.put(message.get("id").asText(), message.get("content").asText());
             }
             outcomes.stream().filter(o -> o.visitor() == visitor && o.failure() == null)

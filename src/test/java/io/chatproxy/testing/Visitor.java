@@ -153,9 +153,28 @@ public final class Visitor {
         }
     }
 
-    /** This session's history. */
+    /** This session's history (its newest page). */
     public Answer history() {
         return get("/api/v1/chat/history/" + sessionId);
+    }
+
+    /** Every message of this session, oldest first, read page by page through {@code older_cursor}. */
+    public List<JsonNode> allMessages() {
+        java.util.Deque<JsonNode> all = new java.util.ArrayDeque<>();
+        String path = "/api/v1/chat/history/" + sessionId + "?limit=200";
+        while (true) {
+            JsonNode page = get(path).json();
+            List<JsonNode> messages = new java.util.ArrayList<>();
+            page.path("messages").forEach(messages::add);
+            for (int i = messages.size() - 1; i >= 0; i--) {
+                all.addFirst(messages.get(i));
+            }
+            JsonNode older = page.path("older_cursor");
+            if (older.isMissingNode() || older.isNull()) {
+                return List.copyOf(all);
+            }
+            path = "/api/v1/chat/history/" + sessionId + "?limit=200&before=" + older.asText();
+        }
     }
 
     /** A request builder with this browser's headers. */
