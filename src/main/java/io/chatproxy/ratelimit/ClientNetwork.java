@@ -3,6 +3,9 @@ package io.chatproxy.ratelimit;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
+
+import io.chatproxy.security.IpLiteral;
 
 /**
  * The key a client address is limited under. An IPv4 address is its own key; an IPv6 address counts for its whole
@@ -30,19 +33,17 @@ final class ClientNetwork {
         if (zone >= 0) {
             literal = literal.substring(0, zone);
         }
-        if (!literal.contains(":") || !literal.matches("[0-9A-Fa-f:.]+")) {
+        if (!literal.contains(":")) {
             return address;
         }
-        InetAddress parsed;
-        try {
-            parsed = InetAddress.getByName(literal);
-        } catch (UnknownHostException e) {
+        Optional<InetAddress> parsed = IpLiteral.parse(literal);
+        if (parsed.isEmpty()) {
             return address;
         }
-        if (!(parsed instanceof Inet6Address)) {
-            return parsed.getHostAddress(); // an IPv4-mapped address is the IPv4 client
+        if (!(parsed.get() instanceof Inet6Address)) {
+            return parsed.get().getHostAddress(); // an IPv4-mapped address is the IPv4 client
         }
-        byte[] bytes = parsed.getAddress();
+        byte[] bytes = parsed.get().getAddress();
         for (int bit = ipv6PrefixLength; bit < bytes.length * 8; bit++) {
             bytes[bit / 8] &= (byte) ~(0x80 >> (bit % 8));
         }

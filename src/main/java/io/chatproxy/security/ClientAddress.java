@@ -1,7 +1,6 @@
 package io.chatproxy.security;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 import io.helidon.http.HeaderNames;
@@ -96,22 +95,8 @@ public final class ClientAddress {
             return literal(text) != null;
         }
 
-        /** Parses only IP literals: never a DNS lookup. */
         private static byte[] literal(String text) {
-            String t = text.trim();
-            if (t.startsWith("[") && t.endsWith("]")) {
-                t = t.substring(1, t.length() - 1);
-            }
-            boolean ipv4 = t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-            boolean ipv6 = t.contains(":") && t.matches("[0-9A-Fa-f:.]+");
-            if (!ipv4 && !ipv6) {
-                return null;
-            }
-            try {
-                return InetAddress.getByName(t).getAddress();
-            } catch (UnknownHostException e) {
-                return null;
-            }
+            return IpLiteral.parse(text).map(InetAddress::getAddress).orElse(null);
         }
     }
 }
