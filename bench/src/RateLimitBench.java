@@ -21,7 +21,7 @@ import io.chatproxy.ratelimit.RedisRateLimiter;
 import io.chatproxy.config.SettingsReader;
 import io.chatproxy.config.SettingsSource;
 import io.chatproxy.redis.RedisSettings;
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 
 /**
  * The cost of one rate-limit check, JMH-free: chat-proxy's own limiter classes (from target/classes) are called the
@@ -53,7 +53,7 @@ public final class RateLimitBench {
         // the packaged app.yaml's Redis settings, with the bench's URL and key prefix
         RedisSettings settings = RedisSettings.read(new SettingsReader(SettingsSource.create(
                 Map.of("REDIS_URL", url, "CHAT_PROXY_REDIS__KEY_PREFIX", prefix), Path.of("/nonexistent"))));
-        try (RedisStore redis = RedisStore.connect(url, false, prefix, Duration.ofSeconds(2), settings.recovery())) {
+        try (RedisConnections redis = RedisConnections.connect(url, false, prefix, Duration.ofSeconds(2), settings.recovery())) {
             RateLimiter remote = new RedisRateLimiter(redis, Clock.systemUTC());
             int redisCalls = quick ? 5_000 : 30_000;
             measure(out, "redis", remote, requests, 1, redisCalls / 3, redisCalls);

@@ -696,7 +696,7 @@ public final class Report {
         line("## 5. Rate-limit check cost");
         line("");
         line("`bench/src/RateLimitBench.java` calls chat-proxy's own limiter classes (`LocalRateLimiter`, "
-                + "`RedisRateLimiter` over `RedisStore.connect`) as a chat message does: six limits (session, IP, "
+                + "`RedisRateLimiter` over `RedisConnections.connect`) as a chat message does: six limits (session, IP, "
                 + "site × minute, hour) checked and counted in one call, subjects drawn from 10,000 sessions, 500 "
                 + "IPs and 20 sites. Each call is timed; warm-up calls are not counted. Redis is the local one "
                 + "(loopback round trip included: that is the cost a request pays).");

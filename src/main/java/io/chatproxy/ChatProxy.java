@@ -40,7 +40,7 @@ import io.chatproxy.ratelimit.RateLimiter;
 import io.chatproxy.ratelimit.RedisRateLimiter;
 import io.chatproxy.ratelimit.ResilientRateLimiter;
 import io.chatproxy.redis.RedisSettings;
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.resilience.Drain;
 import io.chatproxy.resilience.GuardedUpstream;
 import io.chatproxy.resilience.Admission;
@@ -82,7 +82,7 @@ public final class ChatProxy implements AutoCloseable {
 
     private final AppSettings settings;
     private final Database database;
-    private final Optional<RedisStore> redis;
+    private final Optional<RedisConnections> redis;
     private final Sweeper sweeper;
     private final GuardedUpstream upstream;
     private final RouteTable routes = new RouteTable();
@@ -108,7 +108,7 @@ public final class ChatProxy implements AutoCloseable {
         SecuritySettings security = settings.security();
         this.database = Database.open(settings.database());
         RedisSettings redisSettings = settings.redis();
-        this.redis = redisSettings.url().map(url -> RedisStore.connect(url, redisSettings.cluster(),
+        this.redis = redisSettings.url().map(url -> RedisConnections.connect(url, redisSettings.cluster(),
                 redisSettings.keyPrefix(),
                 redisSettings.commandTimeout(), redisSettings.recovery()));
         this.sweeper = new Sweeper(database, settings.database(), clock);
@@ -276,7 +276,7 @@ public final class ChatProxy implements AutoCloseable {
         watchdog.close();
         sweeper.close();
         metrics.close();
-        redis.ifPresent(RedisStore::close);
+        redis.ifPresent(RedisConnections::close);
         database.close();
         tracing.close();
     }

@@ -90,18 +90,18 @@ public final class AnswerRelay {
     public Buffered whole(ServerResponse res, Exchange exchange, UpstreamRequest request) {
         long calledAt = System.nanoTime();
         AnswerStream answer = open(exchange, request);
-        BufferedWriter writer = new BufferedWriter(res);
+        WholeAnswerWriter writer = new WholeAnswerWriter(res);
         run(answer, writer, exchange, request.sessionId(), calledAt);
         return new Buffered(writer, res, json);
     }
 
     /** A whole answer, and the response it goes to. */
     public static final class Buffered {
-        private final BufferedWriter writer;
+        private final WholeAnswerWriter writer;
         private final ServerResponse res;
         private final JsonCodec json;
 
-        private Buffered(BufferedWriter writer, ServerResponse res, JsonCodec json) {
+        private Buffered(WholeAnswerWriter writer, ServerResponse res, JsonCodec json) {
             this.writer = writer;
             this.res = res;
             this.json = json;

@@ -14,14 +14,14 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.tracing.Spans;
 
 /**
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
  * chunk sequence numbers ({@code <seq>-0}), closed by an ending entry; a lease key {@code answer:{<id>}:lease} is held
  * by the replica relaying from n8n and renewed while it works. Writes go out in order on a batching connection (see
- * {@link RedisStore#batched}): a chunk that comes alone (the usual pace of a model) is waited for before the relay
+ * {@link RedisConnections#batched}): a chunk that comes alone (the usual pace of a model) is waited for before the relay
  * shows it; the chunks of a burst (less than a millisecond apart) and the lease renewals are not, and go out together
  * at most a millisecond later; the ending is waited for, after all of them. So a replica killed outright can have
  * shown at most the last millisecond of a burst that its journal, and the answer stored for the resuming client,
@@ -37,7 +37,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private static final int MAX_WARNED = 10_000;
     private static final long BURST_GAP_NANOS = Duration.ofMillis(1).toNanos();
 
-    private final RedisStore redis;
+    private final RedisConnections redis;
     private final Duration resumeTtl;
     private final Duration lease;
     private final Map<String, Boolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
@@ -50,7 +50,7 @@ public final class RedisAnswerJournal implements AnswerJournal {
      * @param resumeTtl how long an ended answer can be resumed
      * @param lease how long a lease lasts without renewal
      */
-    public RedisAnswerJournal(RedisStore redis, Duration resumeTtl, Duration lease) {
+    public RedisAnswerJournal(RedisConnections redis, Duration resumeTtl, Duration lease) {
         this.redis = redis;
         this.resumeTtl = resumeTtl;
         this.lease = lease;

@@ -5,7 +5,7 @@ import io.chatproxy.tracing.Spans;
 import java.time.Clock;
 import java.util.List;
 
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 
 /**
  * The limiter shared by every replica: all scopes of a request are checked and counted in one Lua script call
@@ -14,9 +14,9 @@ import io.chatproxy.redis.RedisStore;
  * keys carry the hash tag {@code {rl}} so that in a Redis Cluster they live in one slot and the script stays atomic.
  */
 public final class RedisRateLimiter implements RateLimiter {
-    private static final RedisStore.Script SCRIPT = RedisStore.Script.load("/redis/sliding-window.lua");
+    private static final RedisConnections.Script SCRIPT = RedisConnections.Script.load("/redis/sliding-window.lua");
 
-    private final RedisStore redis;
+    private final RedisConnections redis;
     private final Clock clock;
 
     /**
@@ -25,7 +25,7 @@ public final class RedisRateLimiter implements RateLimiter {
      * @param redis Redis
      * @param clock time source (replicas' clocks are assumed NTP-synchronised)
      */
-    public RedisRateLimiter(RedisStore redis, Clock clock) {
+    public RedisRateLimiter(RedisConnections redis, Clock clock) {
         this.redis = redis;
         this.clock = clock;
     }

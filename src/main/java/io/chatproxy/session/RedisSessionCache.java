@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.tracing.Spans;
 
 /**
@@ -17,11 +17,11 @@ import io.chatproxy.tracing.Spans;
  */
 public final class RedisSessionCache implements SessionCache {
     private static final System.Logger LOGGER = System.getLogger(RedisSessionCache.class.getName());
-    private static final RedisStore.Script PUT = RedisStore.Script.load("/redis/session-cache-put.lua");
-    private static final RedisStore.Script EVICT = RedisStore.Script.load("/redis/session-cache-evict.lua");
+    private static final RedisConnections.Script PUT = RedisConnections.Script.load("/redis/session-cache-put.lua");
+    private static final RedisConnections.Script EVICT = RedisConnections.Script.load("/redis/session-cache-evict.lua");
     private static final String NEVER_EVICTED = "0";
 
-    private final RedisStore redis;
+    private final RedisConnections redis;
     private final Duration ttl;
     private final Clock clock;
 
@@ -32,7 +32,7 @@ public final class RedisSessionCache implements SessionCache {
      * @param ttl longest time an entry is kept
      * @param clock time source
      */
-    public RedisSessionCache(RedisStore redis, Duration ttl, Clock clock) {
+    public RedisSessionCache(RedisConnections redis, Duration ttl, Clock clock) {
         this.redis = redis;
         this.ttl = ttl;
         this.clock = clock;

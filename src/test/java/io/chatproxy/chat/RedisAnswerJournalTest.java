@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.chatproxy.redis.RedisSettings;
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.testing.RedisServer;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -20,13 +20,13 @@ import static org.hamcrest.Matchers.is;
 
 class RedisAnswerJournalTest {
     private RedisServer redis;
-    private RedisStore store;
+    private RedisConnections store;
     private RedisAnswerJournal journal;
 
     @BeforeEach
     void connect() {
         redis = RedisServer.shared();
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+        store = RedisConnections.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
                 new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
         journal = new RedisAnswerJournal(store, Duration.ofMinutes(5), Duration.ofSeconds(10));
     }

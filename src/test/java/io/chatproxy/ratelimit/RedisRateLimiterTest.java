@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.chatproxy.redis.RedisSettings;
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.testing.RedisServer;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -20,7 +20,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 class RedisRateLimiterTest extends RateLimiterContract {
     private RedisServer redis;
-    private RedisStore store;
+    private RedisConnections store;
     private RedisRateLimiter limiter;
 
     @Override
@@ -31,7 +31,7 @@ class RedisRateLimiterTest extends RateLimiterContract {
     @BeforeEach
     void connect() {
         redis = RedisServer.shared();
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+        store = RedisConnections.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
                 new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
         limiter = new RedisRateLimiter(store, clock);
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.chatproxy.redis.RedisSettings;
-import io.chatproxy.redis.RedisStore;
+import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.PostgresDatabase;
 import io.chatproxy.testing.RedisServer;
@@ -33,7 +33,7 @@ class SessionCacheRevocationTest {
     private RedisServer redis;
     private PostgresDatabase database;
     private FakeN8n n8n;
-    private RedisStore store;
+    private RedisConnections store;
     private TestApp app;
 
     @BeforeEach
@@ -42,7 +42,7 @@ class SessionCacheRevocationTest {
         database = PostgresDatabase.create();
         n8n = FakeN8n.start();
         app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).redis(redis).map());
-        store = RedisStore.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
+        store = RedisConnections.connect(redis.url(), false, redis.prefix(), Duration.ofSeconds(1),
                 new RedisSettings.Recovery(Duration.ofMillis(200), 1, Duration.ofMillis(500), Duration.ofSeconds(10)));
     }
 

@@ -38,8 +38,8 @@ import io.lettuce.core.resource.Delay;
  * commands fail at once instead of queueing, so callers can fall back without waiting, and every command has a
  * timeout. Never use a blocking command (BLPOP, XREAD BLOCK) here: it would hold up every other caller.
  */
-public final class RedisStore implements AutoCloseable {
-    private static final System.Logger LOGGER = System.getLogger(RedisStore.class.getName());
+public final class RedisConnections implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(RedisConnections.class.getName());
     private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long BATCH_WINDOW_MICROS = 1000;
     private final AutoCloseable client;
@@ -56,7 +56,7 @@ public final class RedisStore implements AutoCloseable {
     private volatile Link link;
     private long nextAttempt;
 
-    private RedisStore(AutoCloseable client, Supplier<Link> connector, String prefix) {
+    private RedisConnections(AutoCloseable client, Supplier<Link> connector, String prefix) {
         this.client = client;
         this.connector = connector;
         this.prefix = prefix;
@@ -71,9 +71,9 @@ public final class RedisStore implements AutoCloseable {
      * @param prefix key prefix
      * @param timeout command timeout
      * @param recovery how quickly a failover is followed
-     * @return the store
+     * @return the connections
      */
-    public static RedisStore connect(String url, boolean cluster, String prefix, Duration timeout,
+    public static RedisConnections connect(String url, boolean cluster, String prefix, Duration timeout,
             RedisSettings.Recovery recovery) {
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(timeout);
@@ -88,14 +88,14 @@ public final class RedisStore implements AutoCloseable {
                 .reconnectDelay(Delay.exponential(Duration.ZERO, recovery.reconnectMaxDelay(), 2,
                         TimeUnit.MILLISECONDS))
                 .build();
-        RedisStore store;
+        RedisConnections connections;
         if (cluster) {
             RedisClusterClient client = RedisClusterClient.create(resources, uri);
             client.setOptions(ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .topologyRefreshOptions(topologyRefresh(recovery))
                     .build());
-            store = new RedisStore(closer(client, resources),
+            connections = new RedisConnections(closer(client, resources),
                     () -> link(() -> toEveryPrimary(client.connect()), timeout,
                             StatefulRedisClusterConnection::sync, StatefulRedisClusterConnection::async),
                     prefix);
@@ -104,15 +104,15 @@ public final class RedisStore implements AutoCloseable {
             client.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .build());
-            store = new RedisStore(closer(client, resources), () -> link(client::connect, timeout,
+            connections = new RedisConnections(closer(client, resources), () -> link(client::connect, timeout,
                     StatefulRedisConnection::sync, StatefulRedisConnection::async), prefix);
         }
         try {
-            store.commands();
+            connections.commands();
         } catch (RuntimeException e) {
             LOGGER.log(Level.WARNING, "Redis unreachable at start-up (" + e.getMessage() + "); will retry");
         }
-        return store;
+        return connections;
     }
 
     /**
@@ -327,7 +327,7 @@ public final class RedisStore implements AutoCloseable {
     public record Script(String source, String sha) {
         /** Loads a script from the classpath. */
         public static Script load(String resource) {
-            try (var in = RedisStore.class.getResourceAsStream(resource)) {
+            try (var in = RedisConnections.class.getResourceAsStream(resource)) {
                 String source = new String(java.util.Objects.requireNonNull(in, resource).readAllBytes(),
                         java.nio.charset.StandardCharsets.UTF_8);
                 byte[] digest = java.security.MessageDigest.getInstance("SHA-1")

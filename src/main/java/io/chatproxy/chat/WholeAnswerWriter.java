@@ -14,7 +14,7 @@ import io.helidon.webserver.http.ServerResponse;
  * heartbeat writes a space (JSON allows whitespace before the document), which commits a 200 response and is how a
  * client that left is noticed: like a streamed answer, the answer is then stopped or counted as a background answer.
  */
-final class BufferedWriter implements AnswerWriter {
+final class WholeAnswerWriter implements AnswerWriter {
     private final ServerResponse res;
     private final ReentrantLock lock = new ReentrantLock();
     private final StringBuilder text = new StringBuilder();
@@ -28,7 +28,7 @@ final class BufferedWriter implements AnswerWriter {
      *
      * @param res the response the document goes to
      */
-    BufferedWriter(ServerResponse res) {
+    WholeAnswerWriter(ServerResponse res) {
         this.res = res;
     }
 
