@@ -1,9 +1,6 @@
 package io.chatproxy.chat;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -15,13 +12,10 @@ import io.helidon.webserver.http.ServerResponse;
  * client that left is noticed: like a streamed answer, the answer is then stopped or counted as a background answer.
  */
 final class WholeAnswerWriter implements AnswerWriter {
-    private final ServerResponse res;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final GuardedOutput out;
     private final StringBuilder text = new StringBuilder();
-    private OutputStream out;
     private String errorMessage;
     private boolean complete;
-    private volatile boolean gone;
 
     /**
      * Creates the writer.
@@ -29,7 +23,12 @@ final class WholeAnswerWriter implements AnswerWriter {
      * @param res the response the document goes to
      */
     WholeAnswerWriter(ServerResponse res) {
-        this.res = res;
+        this.out = new GuardedOutput(() -> {
+            res.status(Status.OK_200);
+            res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
+            res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
+            return res.outputStream();
+        });
     }
 
     @Override
@@ -57,12 +56,12 @@ final class WholeAnswerWriter implements AnswerWriter {
 
     @Override
     public boolean heartbeat() {
-        return write(new byte[]{' '});
+        return out.write(new byte[]{' '});
     }
 
     @Override
     public boolean gone() {
-        return gone;
+        return out.gone();
     }
 
     @Override
@@ -81,47 +80,12 @@ final class WholeAnswerWriter implements AnswerWriter {
 
     /** Whether a heartbeat already committed the response (status 200, JSON). */
     boolean committed() {
-        lock.lock();
-        try {
-            return out != null;
-        } finally {
-            lock.unlock();
-        }
+        return out.opened();
     }
 
     /** Ends the committed response with the document. */
     void finish(byte[] document) {
-        write(document);
-        lock.lock();
-        try {
-            out.close();
-        } catch (IOException | RuntimeException e) {
-            gone = true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private boolean write(byte[] bytes) {
-        lock.lock();
-        try {
-            if (gone) {
-                return false;
-            }
-            if (out == null) {
-                res.status(Status.OK_200);
-                res.headers().set(HeaderNames.CONTENT_TYPE, "application/json");
-                res.headers().set(HeaderNames.CACHE_CONTROL, "no-cache, no-transform");
-                out = res.outputStream();
-            }
-            out.write(bytes);
-            out.flush();
-        } catch (IOException | RuntimeException e) {
-            // Helidon reports a closed client connection as ServerConnectionException or UncheckedIOException
-            gone = true;
-        } finally {
-            lock.unlock();
-        }
-        return !gone;
+        out.write(document);
+        out.close();
     }
 }
