@@ -84,7 +84,7 @@ final class AnswerResumer {
     private void replay(SseWriter writer, String messageId, StoredMessage stored, int after,
             AnswerJournal.Replay first) {
         int seq = after;
-        long nextBeat = System.nanoTime() + settings.heartbeat().toNanos();
+        Cadence heartbeat = new Cadence(settings.heartbeat(), System.nanoTime());
         AnswerJournal.Replay next = first;
         while (!writer.gone()) {
             AnswerJournal.Replay replay = next != null ? next : journal.read(messageId, seq, Duration.ofMillis(500));
@@ -110,9 +110,8 @@ final class AnswerResumer {
                 lost(writer, messageId);
                 return;
             }
-            if (System.nanoTime() - nextBeat >= 0) {
+            if (heartbeat.due(System.nanoTime())) {
                 writer.heartbeat();
-                nextBeat = System.nanoTime() + settings.heartbeat().toNanos();
             }
         }
     }

@@ -18,13 +18,11 @@ final class RelayedAnswer {
     private final AnswerWriter writer;
     private final Runnable renewLease;
     private final BooleanSupplier detach;
-    private final long heartbeat;
     private final long firstChunkTimeout;
     private final long idleTimeout;
-    private final long renewEvery;
+    private final Cadence heartbeat;
+    private final Cadence renewal;
     private final AtomicBoolean beating = new AtomicBoolean();
-    private long nextBeat;
-    private long nextRenew;
     private volatile long lastActivity;
     private volatile boolean started;
     private volatile boolean finished;
@@ -46,14 +44,12 @@ final class RelayedAnswer {
         this.writer = writer;
         this.renewLease = renewLease;
         this.detach = detach;
-        this.heartbeat = settings.heartbeat().toNanos();
         this.firstChunkTimeout = settings.firstChunkTimeout().toNanos();
         this.idleTimeout = settings.idleTimeout().toNanos();
-        this.renewEvery = settings.lease().toNanos() / 3;
         long now = System.nanoTime();
         this.lastActivity = now;
-        this.nextBeat = now + heartbeat;
-        this.nextRenew = now + renewEvery;
+        this.heartbeat = new Cadence(settings.heartbeat(), now);
+        this.renewal = new Cadence(settings.lease().dividedBy(3), now);
     }
 
     /** The upstream produced something. */
@@ -112,15 +108,11 @@ final class RelayedAnswer {
             Thread.ofVirtual().name("answer-timeout").start(answer::close);
             return;
         }
-        if (now - nextRenew >= 0) {
+        if (renewal.due(now)) {
             renewLease.run();
-            nextRenew = now + renewEvery;
         }
-        if (now - nextBeat >= 0) {
-            nextBeat = now + heartbeat;
-            if (!detached && beating.compareAndSet(false, true)) {
-                Thread.ofVirtual().name("answer-heartbeat").start(this::beat);
-            }
+        if (heartbeat.due(now) && !detached && beating.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("answer-heartbeat").start(this::beat);
         }
     }
 
