@@ -1,7 +1,10 @@
 package io.chatproxy;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.logging.Level;
 
 import io.helidon.config.Config;
 
@@ -59,7 +62,7 @@ public record AppSettings(Config config,
         N8nSettings n8n,
         RateLimitSettings rateLimits,
         StreamSettings streams,
-        java.util.List<String> trustedProxies,
+        List<String> trustedProxies,
         ThreatSettings threats,
         int maxBodyBytes,
         ResilienceSettings resilience,
@@ -74,9 +77,9 @@ public record AppSettings(Config config,
     public static AppSettings read(Config config) {
         SettingsReader r = new SettingsReader(config);
         boolean debug = r.bool("app.debug");
-        String level = r.string("app.log-level").toUpperCase(java.util.Locale.ROOT);
+        String level = r.string("app.log-level").toUpperCase(Locale.ROOT);
         try {
-            java.util.logging.Level.parse(level.equals("DEBUG") ? "FINE" : level);
+            Level.parse(level.equals("DEBUG") ? "FINE" : level);
         } catch (IllegalArgumentException e) {
             throw SettingsReader.invalid("app.log-level", "must be SEVERE, WARNING, INFO, FINE or FINEST");
         }
@@ -105,7 +108,7 @@ public record AppSettings(Config config,
     }
 
     private static boolean logFormat(SettingsReader r) {
-        return switch (r.string("app.log-format").toLowerCase(java.util.Locale.ROOT)) {
+        return switch (r.string("app.log-format").toLowerCase(Locale.ROOT)) {
             case "text" -> false;
             case "json" -> true;
             default -> throw SettingsReader.invalid("app.log-format", "must be text or json");
@@ -119,7 +122,7 @@ public record AppSettings(Config config,
         view.put("debug", debug);
         view.put("database", database.url().postgres() ? "postgresql" : "h2");
         view.put("rate_limiter", redis.url().isPresent() ? "redis" : "in-process");
-        view.put("rate_limit_on_redis_failure", redis.onFailure().name().toLowerCase(java.util.Locale.ROOT));
+        view.put("rate_limit_on_redis_failure", redis.onFailure().name().toLowerCase(Locale.ROOT));
         view.put("allowed_origins", security.allowedOrigins().origins());
         view.put("rate_limit_per_minute", rateLimits.sessionPerMinute());
         view.put("rate_limit_per_hour", rateLimits.sessionPerHour());

@@ -306,7 +306,7 @@ public final class ChatProxy implements AutoCloseable {
             return new DemoUpstream(Duration.ofMillis(150));
         }
         JwtCodec n8nTokens = new JwtCodec(TokenKind.N8N, security.algorithm(), security.issuer(),
-                security.n8nKey(), java.util.List.of(), clock);
+                security.n8nKey(), List.of(), clock);
         return new N8nWebhookUpstream(settings.n8n(), n8nTokens, new JsonCodec().mapper());
     }
 

@@ -1,6 +1,7 @@
 package io.chatproxy;
 
 import java.lang.System.Logger.Level;
+import java.util.logging.Handler;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
@@ -71,7 +72,7 @@ public final class Main {
         root.setLevel(
                 java.util.logging.Level.parse(settings.logLevel().equals("DEBUG") ? "FINE" : settings.logLevel()));
         if (settings.jsonLogs()) {
-            for (java.util.logging.Handler handler : root.getHandlers()) {
+            for (Handler handler : root.getHandlers()) {
                 handler.setFormatter(new JsonLogFormatter());
             }
         }

@@ -1,14 +1,16 @@
 package io.chatproxy.chat;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The streams open right now, for the gauge and for ending them at shutdown.
  */
 public final class ActiveStreams {
     private final Set<RelayedAnswer> open = ConcurrentHashMap.newKeySet();
-    private final java.util.Map<String, Integer> background = new ConcurrentHashMap<>();
+    private final Map<String, Integer> background = new ConcurrentHashMap<>();
 
     void add(RelayedAnswer answer) {
         open.add(answer);
@@ -42,7 +44,7 @@ public final class ActiveStreams {
         background.computeIfPresent(sessionId, (id, n) -> n <= 1 ? null : n - 1);
     }
 
-    void forEach(java.util.function.Consumer<RelayedAnswer> action) {
+    void forEach(Consumer<RelayedAnswer> action) {
         open.forEach(action);
     }
 

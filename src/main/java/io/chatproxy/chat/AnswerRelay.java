@@ -1,6 +1,8 @@
 package io.chatproxy.chat;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -113,7 +115,7 @@ public final class AnswerRelay {
         }
 
         /** Why the answer is incomplete, if it is. */
-        public java.util.Optional<String> failure() {
+        public Optional<String> failure() {
             return writer.failure();
         }
 
@@ -130,7 +132,7 @@ public final class AnswerRelay {
          */
         public void send(Status status, Object body) {
             if (writer.committed()) {
-                writer.finish(json.write(body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                writer.finish(json.write(body).getBytes(StandardCharsets.UTF_8));
             } else {
                 json.send(res, status, body);
             }
@@ -236,7 +238,7 @@ public final class AnswerRelay {
 
         void run(AnswerStream answer, RelayedAnswer watched) {
             while (true) {
-                java.util.Optional<AnswerEvent> next = answer.next();
+                Optional<AnswerEvent> next = answer.next();
                 String aborted = watched.abortReason();
                 if (aborted != null) {
                     aborted(aborted);

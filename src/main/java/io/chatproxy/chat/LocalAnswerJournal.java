@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The journal of one replica (embedded mode): answers in memory. An ended answer is kept for the resume TTL, or less
@@ -121,7 +122,7 @@ public final class LocalAnswerJournal implements AnswerJournal {
         private Ending ending;
         private long chars;
 
-        void update(java.util.function.Consumer<Entry> change) {
+        void update(Consumer<Entry> change) {
             lock.lock();
             try {
                 change.accept(this);

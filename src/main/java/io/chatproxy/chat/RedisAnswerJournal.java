@@ -6,8 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
@@ -40,8 +43,8 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private final RedisConnections redis;
     private final Duration resumeTtl;
     private final Duration lease;
-    private final Map<String, Boolean> warned = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, Pace> paces = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Boolean> warned = new ConcurrentHashMap<>();
+    private final Map<String, Pace> paces = new ConcurrentHashMap<>();
 
     /**
      * Creates the journal.
@@ -134,14 +137,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private Replay readOrFail(String messageId, int afterSeq, Duration wait) {
         try {
             return readOnce(messageId, afterSeq, wait);
-        } catch (io.lettuce.core.RedisException e) {
+        } catch (RedisException e) {
             throw new UnavailableException(e);
         }
     }
 
     private Replay readOnce(String messageId, int afterSeq, Duration wait) {
         String key = streamKey(messageId);
-        io.lettuce.core.Range<String> after = io.lettuce.core.Range.create(afterSeq + 1 + "-0", "+");
+        Range<String> after = Range.create(afterSeq + 1 + "-0", "+");
         List<StreamMessage<String, String>> entries = redis.commands().xrange(key, after);
         // polled rather than XREAD BLOCK: a blocking read would hold up every other command on the shared connection;
         // backing off keeps an idle resume to a few commands a second
@@ -185,13 +188,13 @@ public final class RedisAnswerJournal implements AnswerJournal {
     public List<String> chunks(String messageId) {
         try (Spans.Child span = Spans.redis("XRANGE", "answer")) {
             return span.call(() -> chunkTexts(messageId));
-        } catch (io.lettuce.core.RedisException e) {
+        } catch (RedisException e) {
             throw new UnavailableException(e);
         }
     }
 
     private List<String> chunkTexts(String messageId) {
-        return redis.commands().xrange(streamKey(messageId), io.lettuce.core.Range.create("-", "+")).stream()
+        return redis.commands().xrange(streamKey(messageId), Range.create("-", "+")).stream()
                 .filter(e -> "c".equals(e.getBody().get("t")))
                 .map(e -> e.getBody().get("x"))
                 .toList();

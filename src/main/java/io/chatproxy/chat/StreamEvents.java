@@ -1,5 +1,7 @@
 package io.chatproxy.chat;
 
+import java.util.List;
+
 /**
  * Counters for chat streams, implemented by the metrics feature.
  */
@@ -33,7 +35,7 @@ public interface StreamEvents {
      *
      * @param rules the rules
      */
-    void threatDetected(java.util.List<String> rules);
+    void threatDetected(List<String> rules);
 
     /**
      * The upstream could not answer.

@@ -1,6 +1,7 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import io.chatproxy.config.SettingsReader;
 
@@ -27,7 +28,7 @@ public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Dur
      * @return settings
      */
     public static StreamSettings read(SettingsReader r) {
-        String continueMode = r.string("resilience.continue-on-disconnect").toLowerCase(java.util.Locale.ROOT);
+        String continueMode = r.string("resilience.continue-on-disconnect").toLowerCase(Locale.ROOT);
         boolean continueOnDisconnect = switch (continueMode) {
             case "auto" -> r.optionalString("redis.url").isPresent();
             case "true" -> true;

@@ -1,6 +1,7 @@
 package io.chatproxy.config;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ final class SettingNames {
     /** The environment variable that sets a key: its short name, else the generic {@code CHAT_PROXY_} form. */
     static String variable(String key) {
         return variableFor(key).orElseGet(() -> "CHAT_PROXY_"
-                + key.toUpperCase(java.util.Locale.ROOT).replace(".", "__").replace("-", "_"));
+                + key.toUpperCase(Locale.ROOT).replace(".", "__").replace("-", "_"));
     }
 
     static Optional<String> variableFor(String key) {

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -69,7 +70,7 @@ public final class SettingsSource {
 
     /** {@code N8N__FIRST_BYTE_TIMEOUT} becomes {@code n8n.first-byte-timeout}. */
     private static String genericKey(String name) {
-        return name.toLowerCase(java.util.Locale.ROOT).replace("__", ".").replace('_', '-');
+        return name.toLowerCase(Locale.ROOT).replace("__", ".").replace('_', '-');
     }
 
     private static Map<String, String> dotEnv(Path directory) {

@@ -2,6 +2,7 @@ package io.chatproxy.observe;
 
 import io.chatproxy.tracing.TracingFilter;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.accesslog.AccessLogFeature;
 import io.helidon.webserver.accesslog.HostLogEntry;
 import io.helidon.webserver.accesslog.RequestLineLogEntry;
@@ -29,7 +30,7 @@ public final class AccessLog {
                 .addEntry(SizeLogEntry.create())
                 .addEntry(TimeTakenLogEntry.create())
                 .addEntry(context -> "rid=" + context.serverResponse().headers()
-                        .first(io.helidon.http.HeaderNames.create("X-Request-Id")).orElse("-"))
+                        .first(HeaderNames.create("X-Request-Id")).orElse("-"))
                 .addEntry(context -> "trace=" + TracingFilter.traceId(context.serverRequest()))
                 .build();
     }

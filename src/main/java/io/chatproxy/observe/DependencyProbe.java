@@ -2,6 +2,7 @@ package io.chatproxy.observe;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -22,7 +23,7 @@ public record DependencyProbe(String name, boolean critical, Supplier<Result> ch
     }
 
     /** A check that times a boolean call. */
-    public static DependencyProbe timed(String name, boolean critical, java.util.function.BooleanSupplier call,
+    public static DependencyProbe timed(String name, boolean critical, BooleanSupplier call,
             Map<String, Object> details) {
         return new DependencyProbe(name, critical, () -> {
             long start = System.nanoTime();

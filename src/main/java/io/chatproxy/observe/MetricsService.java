@@ -3,6 +3,8 @@ package io.chatproxy.observe;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -21,8 +23,8 @@ public final class MetricsService implements HttpService {
     private final ProxyMetrics metrics;
     private final IntSupplier activeStreams;
     private final JsonCodec json;
-    private final java.util.function.Supplier<String> breakerState;
-    private final java.util.function.LongSupplier droppedSpans;
+    private final Supplier<String> breakerState;
+    private final LongSupplier droppedSpans;
 
     /**
      * Creates the service.
@@ -34,7 +36,7 @@ public final class MetricsService implements HttpService {
      * @param droppedSpans trace spans lost before reaching the collector
      */
     public MetricsService(ProxyMetrics metrics, IntSupplier activeStreams, JsonCodec json,
-            java.util.function.Supplier<String> breakerState, java.util.function.LongSupplier droppedSpans) {
+            Supplier<String> breakerState, LongSupplier droppedSpans) {
         this.droppedSpans = droppedSpans;
         this.breakerState = breakerState;
         this.metrics = metrics;

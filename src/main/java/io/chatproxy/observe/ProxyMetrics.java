@@ -1,10 +1,14 @@
 package io.chatproxy.observe;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -54,7 +58,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
                 .description("Time from calling n8n to the first chunk")
                 .percentiles(0.5, 0.99));
         // One live gauge: a previous instance in this JVM (tests start several) must not keep answering.
-        registry.remove("chat.streams.active", java.util.List.of());
+        registry.remove("chat.streams.active", List.of());
         this.activeGauge = registry.getOrCreate(Gauge.builder("chat.streams.active", activeStreams::getAsInt)
                 .description("Chat streams open now"));
     }
@@ -88,8 +92,8 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      *
      * @param level 0 closed, 1 half-open, 2 open
      */
-    public void breakerState(java.util.function.IntSupplier level) {
-        registry.remove("chat.upstream.circuit_breaker.state", java.util.List.of());
+    public void breakerState(IntSupplier level) {
+        registry.remove("chat.upstream.circuit_breaker.state", List.of());
         breakerGauge = registry.getOrCreate(Gauge.builder("chat.upstream.circuit_breaker.state", level::getAsInt)
                 .description("0 closed, 1 half-open, 2 open"));
     }
@@ -143,11 +147,11 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
 
     @Override
     public void firstChunk(long nanos) {
-        ttfb.record(java.time.Duration.ofNanos(nanos));
+        ttfb.record(Duration.ofNanos(nanos));
     }
 
     @Override
-    public void threatDetected(java.util.List<String> rules) {
+    public void threatDetected(List<String> rules) {
         for (String rule : rules) {
             threatsByRule.computeIfAbsent(rule, r -> new LongAdder()).increment();
             count("chat.threats.detected", Tag.create("rule", rule));
@@ -165,7 +169,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
         return new Snapshot(activeStreams, streamsTotal.sum(), disconnects.sum(), messages.sum(),
                 sessionsCreated.sum(), invalidTokens.sum(), fingerprintMismatches.sum(), allowed.sum(),
                 sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
-                outcomes.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                outcomes.entrySet().stream().collect(Collectors.toMap(
                         e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
                 millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum(),
                 sums(bulkheadRejections));
@@ -182,7 +186,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     private double millis(double quantile) {
         for (var p : ttfb.snapshot().percentileValues()) {
             if (Math.abs(p.percentile() - quantile) < 1e-6) {
-                return p.value(java.util.concurrent.TimeUnit.MILLISECONDS);
+                return p.value(TimeUnit.MILLISECONDS);
             }
         }
         return 0;
@@ -195,7 +199,7 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
             key.append('\u0000').append(tag.key()).append('\u0000').append(tag.value());
         }
         counters.computeIfAbsent(key.toString(),
-                k -> registry.getOrCreate(Counter.builder(name).tags(java.util.List.of(tags)))).increment();
+                k -> registry.getOrCreate(Counter.builder(name).tags(List.of(tags)))).increment();
     }
 
     private static Map<String, Long> sums(Map<String, LongAdder> adders) {

@@ -1,8 +1,10 @@
 package io.chatproxy.persistence;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -95,11 +97,11 @@ public final class Database implements AutoCloseable {
 
     /** A fresh connection outside the pool, so the pool's waiters are not involved while probing. */
     private static boolean reachable(DatabaseSettings settings) {
-        java.util.Properties props = new java.util.Properties();
+        Properties props = new Properties();
         settings.url().username().ifPresent(u -> props.setProperty("user", u));
         settings.url().password().ifPresent(p -> props.setProperty("password", p));
         props.setProperty("connectTimeout", "1");
-        try (Connection c = java.sql.DriverManager.getConnection(settings.url().jdbcUrl(), props)) {
+        try (Connection c = DriverManager.getConnection(settings.url().jdbcUrl(), props)) {
             return c.isValid(1);
         } catch (SQLException | RuntimeException e) {
             return false;

@@ -4,8 +4,10 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import io.chatproxy.config.SettingsReader;
 
@@ -82,7 +84,7 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<St
 
     /** libpq's {@code target_session_attrs} as the JDBC driver's {@code targetServerType}. */
     private static String targetServerType(String query) {
-        return java.util.Arrays.stream(query.split("&")).map(p -> {
+        return Arrays.stream(query.split("&")).map(p -> {
             if (!p.toLowerCase(Locale.ROOT).startsWith("target_session_attrs=")) {
                 return p;
             }
@@ -93,7 +95,7 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<St
                 default -> "any";
             };
             return "targetServerType=" + type;
-        }).collect(java.util.stream.Collectors.joining("&"));
+        }).collect(Collectors.joining("&"));
     }
 
     private static String decode(String s) {

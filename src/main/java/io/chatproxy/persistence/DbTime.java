@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 
 import io.helidon.dbclient.DbRow;
 
@@ -34,7 +35,7 @@ public final class DbTime {
             case OffsetDateTime odt -> odt.toInstant();
             case Timestamp ts -> ts.toInstant();
             case Instant i -> i;
-            case java.time.ZonedDateTime zdt -> zdt.toInstant();
+            case ZonedDateTime zdt -> zdt.toInstant();
             default -> throw new IllegalStateException("Unexpected time type " + value.getClass().getName());
         };
     }

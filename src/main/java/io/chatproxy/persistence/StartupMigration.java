@@ -1,6 +1,7 @@
 package io.chatproxy.persistence;
 
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -149,7 +150,7 @@ final class StartupMigration {
                         default -> {
                             try {
                                 yield method.invoke(connection, args);
-                            } catch (java.lang.reflect.InvocationTargetException e) {
+                            } catch (InvocationTargetException e) {
                                 throw e.getCause();
                             }
                         }

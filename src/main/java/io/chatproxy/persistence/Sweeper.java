@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +19,7 @@ public final class Sweeper implements AutoCloseable {
     private final Database db;
     private final DatabaseSettings settings;
     private final Clock clock;
-    private java.util.concurrent.ScheduledFuture<?> schedule;
+    private ScheduledFuture<?> schedule;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("db-sweeper").factory());
 

@@ -2,6 +2,7 @@ package io.chatproxy.ratelimit;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.chatproxy.redis.RedisSettings;
@@ -51,7 +52,7 @@ public final class ResilientRateLimiter implements RateLimiter {
         } catch (RuntimeException e) {
             if (failing.compareAndSet(false, true)) {
                 LOGGER.log(Level.WARNING, "Redis unavailable for rate limiting (" + e.getClass().getSimpleName()
-                        + "): falling back to '" + mode.name().toLowerCase(java.util.Locale.ROOT) + "'");
+                        + "): falling back to '" + mode.name().toLowerCase(Locale.ROOT) + "'");
             }
             onFallback.run();
             return switch (mode) {

@@ -1,19 +1,29 @@
 package io.chatproxy.redis;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -45,9 +55,9 @@ public final class RedisConnections implements AutoCloseable {
     private final AutoCloseable client;
     private final Supplier<Link> connector;
     private final String prefix;
-    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean flushPending = new AtomicBoolean();
-    private final java.util.concurrent.locks.ReentrantLock flushLock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "redis-batch-flush");
         thread.setDaemon(true);
@@ -206,7 +216,7 @@ public final class RedisConnections implements AutoCloseable {
             try {
                 // the flush reports nothing: a failed command completes its own future exceptionally
                 var unused = flusher.schedule(this::flushBatch, BATCH_WINDOW_MICROS, TimeUnit.MICROSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 flushBatch(); // closing
             }
         }
@@ -243,7 +253,7 @@ public final class RedisConnections implements AutoCloseable {
             if (link == null) {
                 long now = System.nanoTime();
                 if (now - nextAttempt < 0) {
-                    throw new io.lettuce.core.RedisConnectionException("Redis not connected");
+                    throw new RedisConnectionException("Redis not connected");
                 }
                 try {
                     link = connector.get();
@@ -292,7 +302,7 @@ public final class RedisConnections implements AutoCloseable {
         RedisClusterCommands<String, String> commands = commands();
         try {
             return commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
-        } catch (io.lettuce.core.RedisNoScriptException e) {
+        } catch (RedisNoScriptException e) {
             commands.scriptLoad(script.source());
             return commands.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
         }
@@ -328,12 +338,12 @@ public final class RedisConnections implements AutoCloseable {
         /** Loads a script from the classpath. */
         public static Script load(String resource) {
             try (var in = RedisConnections.class.getResourceAsStream(resource)) {
-                String source = new String(java.util.Objects.requireNonNull(in, resource).readAllBytes(),
-                        java.nio.charset.StandardCharsets.UTF_8);
-                byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
-                        .digest(source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                return new Script(source, java.util.HexFormat.of().formatHex(digest));
-            } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+                String source = new String(Objects.requireNonNull(in, resource).readAllBytes(),
+                        StandardCharsets.UTF_8);
+                byte[] digest = MessageDigest.getInstance("SHA-1")
+                        .digest(source.getBytes(StandardCharsets.UTF_8));
+                return new Script(source, HexFormat.of().formatHex(digest));
+            } catch (IOException | NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
         }

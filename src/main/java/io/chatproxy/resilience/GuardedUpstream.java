@@ -1,5 +1,7 @@
 package io.chatproxy.resilience;
 
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 
 import io.helidon.faulttolerance.CircuitBreaker;
@@ -41,7 +43,7 @@ public final class GuardedUpstream implements Upstream {
                 .name("n8n-connect")
                 .calls(2)
                 .delay(settings.connectRetryDelay())
-                .jitter(java.time.Duration.ZERO)
+                .jitter(Duration.ZERO)
                 .overallTimeout(settings.connectRetryDelay().multipliedBy(2).plusSeconds(60))
                 .applyOn(Set.of(UpstreamException.Unreachable.class))
                 .build();
@@ -64,7 +66,7 @@ public final class GuardedUpstream implements Upstream {
 
     /** The breaker's state: closed, open or half_open. */
     public String breakerState() {
-        return breaker.state().name().toLowerCase(java.util.Locale.ROOT);
+        return breaker.state().name().toLowerCase(Locale.ROOT);
     }
 
     /** The breaker's state as a number for a gauge: 0 closed, 1 half-open, 2 open. */

@@ -7,6 +7,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.http.Method;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRoute;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 
@@ -106,44 +108,44 @@ public final class RouteTable {
         }
 
         @Override
-        public HttpRules route(Method method, String path, io.helidon.webserver.http.Handler handler) {
+        public HttpRules route(Method method, String path, Handler handler) {
             table.register(method, prefix, path);
             delegate.route(method, path, handler);
             return this;
         }
 
         @Override
-        public HttpRules get(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules get(String path, Handler... handlers) {
             return each(Method.GET, path, handlers);
         }
 
         @Override
-        public HttpRules post(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules post(String path, Handler... handlers) {
             return each(Method.POST, path, handlers);
         }
 
         @Override
-        public HttpRules put(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules put(String path, Handler... handlers) {
             return each(Method.PUT, path, handlers);
         }
 
         @Override
-        public HttpRules delete(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules delete(String path, Handler... handlers) {
             return each(Method.DELETE, path, handlers);
         }
 
         @Override
-        public HttpRules patch(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules patch(String path, Handler... handlers) {
             return each(Method.PATCH, path, handlers);
         }
 
         @Override
-        public HttpRules head(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules head(String path, Handler... handlers) {
             return each(Method.HEAD, path, handlers);
         }
 
         @Override
-        public HttpRules options(String path, io.helidon.webserver.http.Handler... handlers) {
+        public HttpRules options(String path, Handler... handlers) {
             return each(Method.OPTIONS, path, handlers);
         }
 
@@ -158,12 +160,12 @@ public final class RouteTable {
         }
 
         @Override
-        public HttpRules route(io.helidon.webserver.http.HttpRoute route) {
+        public HttpRules route(HttpRoute route) {
             throw unsupported();
         }
 
-        private HttpRules each(Method method, String path, io.helidon.webserver.http.Handler... handlers) {
-            for (io.helidon.webserver.http.Handler handler : handlers) {
+        private HttpRules each(Method method, String path, Handler... handlers) {
+            for (Handler handler : handlers) {
                 route(method, path, handler);
             }
             return this;

@@ -2,7 +2,9 @@ package io.chatproxy.security;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import io.chatproxy.config.SettingsReader;
@@ -43,7 +45,7 @@ public record SecuritySettings(SigningKey sessionKey,
      * @return settings
      */
     public static SecuritySettings read(SettingsReader r, boolean debug) {
-        String algorithm = r.string("security.jwt-algorithm").toUpperCase(java.util.Locale.ROOT);
+        String algorithm = r.string("security.jwt-algorithm").toUpperCase(Locale.ROOT);
         if (!ALGORITHMS.contains(algorithm)) {
             throw SettingsReader.invalid("security.jwt-algorithm", "must be one of HS256, HS384, HS512");
         }
@@ -51,7 +53,7 @@ public record SecuritySettings(SigningKey sessionKey,
                 || r.optionalString("security.session-secret-key").isEmpty();
         SigningKey session = key(r, "security.jwt-secret-key", debug);
         SigningKey n8n = key(r, "security.session-secret-key", debug);
-        if (java.util.Arrays.equals(session.secret(), n8n.secret())) {
+        if (Arrays.equals(session.secret(), n8n.secret())) {
             throw SettingsReader.invalid("security.session-secret-key",
                     "must differ from JWT_SECRET_KEY (each key signs one kind of token)");
         }
@@ -69,7 +71,7 @@ public record SecuritySettings(SigningKey sessionKey,
         return new SecuritySettings(session, previous, n8n, algorithm, r.string("security.issuer"),
                 Duration.ofHours(hours), origins,
                 Set.copyOf(r.list("security.allowed-hosts").stream()
-                        .map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList()),
+                        .map(h -> h.toLowerCase(Locale.ROOT)).toList()),
                 r.bool("security.cors-allow-credentials"),
                 r.duration("security.absolute-session-lifetime"), generated && debug);
     }

@@ -1,8 +1,10 @@
 package io.chatproxy.security;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -77,7 +79,7 @@ public final class ThreatDetector {
         if (words.length < 20) {
             return false;
         }
-        java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+        Map<String, Integer> counts = new HashMap<>();
         int most = 0;
         for (String w : words) {
             most = Math.max(most, counts.merge(w, 1, Integer::sum));

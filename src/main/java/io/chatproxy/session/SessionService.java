@@ -2,6 +2,7 @@ package io.chatproxy.session;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -78,7 +79,7 @@ public final class SessionService implements HttpService {
                 .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
                         "This site is not allowed to use the chat"));
         ObjectNode body = json.readObject(req);
-        String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(java.util.Locale.ROOT);
+        String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(Locale.ROOT);
         if (!domain.equals(OriginPolicy.hostOf(origin))) {
             throw ApiException.forbidden("origin_mismatch", "origin_domain does not match the Origin header");
         }

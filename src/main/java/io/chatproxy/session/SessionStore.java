@@ -9,6 +9,7 @@ import io.helidon.dbclient.DbRow;
 
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.DbTime;
+import io.chatproxy.persistence.StorageUnavailableException;
 
 /**
  * Sessions in the database.
@@ -66,7 +67,7 @@ public final class SessionStore {
         try {
             return db.call(() -> db.client().execute().createNamedUpdate("bind-client-key")
                     .addParam("client_key", clientKey).addParam("id", id).execute()) == 1;
-        } catch (io.chatproxy.persistence.StorageUnavailableException e) {
+        } catch (StorageUnavailableException e) {
             if (findByClientKey(clientKey).isPresent()) {
                 return false;
             }

@@ -1,5 +1,7 @@
 package io.chatproxy.tracing;
 
+import java.util.function.Supplier;
+
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -119,7 +121,7 @@ public final class Spans {
          * @param <T> its result
          * @return its result
          */
-        public <T> T call(java.util.function.Supplier<T> call) {
+        public <T> T call(Supplier<T> call) {
             try {
                 return call.get();
             } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.chatproxy.tracing;
 
+import java.util.Locale;
 import java.util.Optional;
 
 import io.opentelemetry.api.common.AttributeKey;
@@ -49,7 +50,7 @@ public final class TracedUpstream implements Upstream {
             return new TracedStream(delegate.open(request.withTraceparent(Traceparent.of(span.getSpanContext()))),
                     span);
         } catch (UpstreamException e) {
-            fail(span, e.kind().name().toLowerCase(java.util.Locale.ROOT));
+            fail(span, e.kind().name().toLowerCase(Locale.ROOT));
             e.status().ifPresent(status -> span.setAttribute("http.response.status_code", status));
             span.end();
             throw e;
@@ -87,7 +88,7 @@ public final class TracedUpstream implements Upstream {
             try {
                 event = delegate.next();
             } catch (UpstreamException e) {
-                fail(span, e.kind().name().toLowerCase(java.util.Locale.ROOT));
+                fail(span, e.kind().name().toLowerCase(Locale.ROOT));
                 throw e;
             }
             if (event.isEmpty()) {

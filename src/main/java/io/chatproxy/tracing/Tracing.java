@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
@@ -84,7 +85,7 @@ public final class Tracing implements AutoCloseable {
     private static Logger quietExporter() {
         Logger logger = Logger.getLogger(EXPORTER_LOGGER);
         if (logger.getLevel() == null) {
-            logger.setLevel(java.util.logging.Level.OFF);
+            logger.setLevel(Level.OFF);
         }
         return logger;
     }
