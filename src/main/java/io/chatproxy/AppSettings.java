@@ -1,7 +1,6 @@
 package io.chatproxy;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.logging.Level;
@@ -9,7 +8,7 @@ import java.util.logging.Level;
 import io.helidon.config.Config;
 
 import io.chatproxy.chat.HistorySettings;
-import io.chatproxy.chat.StreamSettings;
+import io.chatproxy.chat.ChatSettings;
 import io.chatproxy.config.SettingsReader;
 import io.chatproxy.observe.ObserveSettings;
 import io.chatproxy.persistence.DatabaseSettings;
@@ -31,6 +30,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param logLevel root log level
  * @param jsonLogs whether log lines are JSON objects
  * @param logMessageContent whether visitor messages are logged (only ever true with debug)
+ * @param instanceId sent as {@code X-Served-By} when not empty
  * @param host listen address
  * @param port listen port
  * @param database database
@@ -39,10 +39,8 @@ import io.chatproxy.upstream.N8nSettings;
  * @param session cookie settings
  * @param n8n upstream settings
  * @param rateLimits limits
- * @param streams stream timing
- * @param trustedProxies CIDRs whose X-Forwarded-For is believed
+ * @param chat chat messages and streams
  * @param threats threat-detection action
- * @param maxBodyBytes largest API request body
  * @param resilience admission, breaker and drain
  * @param observe what the health endpoints show
  * @param history history page sizes
@@ -53,6 +51,7 @@ public record AppSettings(Config config,
         String logLevel,
         boolean jsonLogs,
         boolean logMessageContent,
+        String instanceId,
         String host,
         int port,
         DatabaseSettings database,
@@ -61,10 +60,8 @@ public record AppSettings(Config config,
         SessionSettings session,
         N8nSettings n8n,
         RateLimitSettings rateLimits,
-        StreamSettings streams,
-        List<String> trustedProxies,
+        ChatSettings chat,
         ThreatSettings threats,
-        int maxBodyBytes,
         ResilienceSettings resilience,
         ObserveSettings observe,
         HistorySettings history) {
@@ -90,6 +87,7 @@ public record AppSettings(Config config,
                 level,
                 logFormat(r),
                 debug && r.bool("app.log-message-content"),
+                r.optionalString("app.instance-id").orElse(""),
                 r.string("server.host"),
                 r.integer("server.port", 0, 65535),
                 DatabaseSettings.read(r),
@@ -98,10 +96,8 @@ public record AppSettings(Config config,
                 SessionSettings.read(r),
                 N8nSettings.read(r, debug),
                 RateLimitSettings.read(r),
-                StreamSettings.read(r),
-                r.list("security.trusted-proxies"),
+                ChatSettings.read(r),
                 ThreatSettings.read(r),
-                r.integer("security.max-body-bytes", 1024, 1024 * 1024),
                 ResilienceSettings.read(r),
                 ObserveSettings.read(r),
                 HistorySettings.read(r));
@@ -126,7 +122,7 @@ public record AppSettings(Config config,
         view.put("allowed_origins", security.allowedOrigins().origins());
         view.put("rate_limit_per_minute", rateLimits.sessionPerMinute());
         view.put("rate_limit_per_hour", rateLimits.sessionPerHour());
-        view.put("max_message_length", streams.maxMessageLength());
+        view.put("max_message_length", chat.maxMessageLength());
         view.put("session_hours", security.sessionTtl().toHours());
         return view;
     }

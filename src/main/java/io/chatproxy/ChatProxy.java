@@ -25,6 +25,7 @@ import io.chatproxy.chat.MessageStore;
 import io.chatproxy.chat.MessageIntake;
 import io.chatproxy.chat.MessageText;
 import io.chatproxy.chat.N8nChatService;
+import io.chatproxy.chat.StreamSettings;
 import io.chatproxy.chat.StreamWatchdog;
 import io.chatproxy.observe.HealthService;
 import io.chatproxy.observe.MetricsService;
@@ -101,7 +102,7 @@ public final class ChatProxy implements AutoCloseable {
 
     private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock) {
         this.settings = settings;
-        this.json = new JsonCodec(settings.maxBodyBytes());
+        this.json = new JsonCodec(settings.security().maxBodyBytes());
         this.tracing = Tracing.create(settings.config().get("otel"));
         this.upstream = new GuardedUpstream(tracing.enabled() ? new TracedUpstream(rawUpstream, tracing) : rawUpstream,
                 settings.resilience());
@@ -128,23 +129,25 @@ public final class ChatProxy implements AutoCloseable {
                 redisSettings.replicas(), metrics::rateLimitFallback))
                 .orElseGet(() -> new LocalRateLimiter(clock));
         RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
-        ClientAddress clientAddress = new ClientAddress(settings.trustedProxies());
+        ClientAddress clientAddress = new ClientAddress(security.trustedProxies());
         MessageStore messages = new MessageStore(database, clock);
+        StreamSettings streams = StreamSettings.of(settings.chat(), settings.n8n(), settings.resilience(),
+                redisSettings.url().isPresent());
         AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
-                r, settings.streams().resumeTtl(), settings.streams().lease()))
-                .orElseGet(() -> new LocalAnswerJournal(settings.streams().resumeTtl(),
+                r, streams.resumeTtl(), streams.lease()))
+                .orElseGet(() -> new LocalAnswerJournal(streams.resumeTtl(),
                         LocalAnswerJournal.DEFAULT_MAX_ENDED_CHARS, clock));
-        this.watchdog = new StreamWatchdog(activeStreams, settings.streams());
-        AnswerRelay relay = new AnswerRelay(upstream, messages, json, settings.streams(), metrics, activeStreams,
+        this.watchdog = new StreamWatchdog(activeStreams, streams);
+        AnswerRelay relay = new AnswerRelay(upstream, messages, json, streams, metrics, activeStreams,
                 journal);
         PageUrls pageUrls = new PageUrls(settings.session().forwardPageQuery());
         SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
         this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
                 clock, rateLimits, clientAddress, opener, pageUrls);
-        MessageIntake intake = new MessageIntake(new MessageText(settings.streams().maxMessageLength()),
+        MessageIntake intake = new MessageIntake(new MessageText(streams.maxMessageLength()),
                 new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
                 messages, metrics, settings.logMessageContent());
-        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, settings.streams(), json,
+        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, streams, json,
                 pageUrls, rateLimits, clientAddress, settings.history());
         this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
                 clientAddress, intake, messages, relay, json, clock, settings.history());
@@ -194,11 +197,11 @@ public final class ChatProxy implements AutoCloseable {
         if (tracing.enabled()) {
             routing.addFilter(new TracingFilter(tracing));
         }
-        routing.addFilter(new RequestIds(settings.config().get("app.instance-id").asString().orElse("")))
+        routing.addFilter(new RequestIds(settings.instanceId()))
                 .addFilter(new SecurityHeaders())
                 .addFilter(new RequestOriginFilter(security.allowedHosts()))
                 .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors))
-                .addFilter(new BodyLimitFilter(routes, settings.maxBodyBytes()))
+                .addFilter(new BodyLimitFilter(routes, security.maxBodyBytes()))
                 .addFilter(drain)
                 .addFilter(admission)
                 .register("/api/v1/session", routes.checked("/api/v1/session", sessionService))

@@ -1,12 +1,13 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
-import java.util.Locale;
 
-import io.chatproxy.config.SettingsReader;
+import io.chatproxy.resilience.ResilienceSettings;
+import io.chatproxy.upstream.N8nSettings;
 
 /**
- * Timing of a relayed stream.
+ * What a relayed stream needs to know, gathered from the sections that own each setting ({@code chat}, {@code n8n},
+ * {@code resilience}) when the application is built.
  *
  * @param heartbeat interval of {@code : ping} comments
  * @param firstChunkTimeout longest wait for the first piece of the answer
@@ -22,27 +23,19 @@ public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Dur
         int maxMessageLength, boolean continueOnDisconnect, int maxBackgroundPerSession,
         Duration lease, Duration resumeTtl, Duration storeRetry) {
     /**
-     * Reads the settings.
+     * Gathers the stream's settings.
      *
-     * @param r settings reader
+     * @param chat the chat section
+     * @param n8n the n8n section (its timeouts)
+     * @param resilience the resilience section (background answers, lease)
+     * @param redisConfigured whether Redis is configured ({@code continue-on-disconnect: auto} depends on it)
      * @return settings
      */
-    public static StreamSettings read(SettingsReader r) {
-        String continueMode = r.string("resilience.continue-on-disconnect").toLowerCase(Locale.ROOT);
-        boolean continueOnDisconnect = switch (continueMode) {
-            case "auto" -> r.optionalString("redis.url").isPresent();
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw SettingsReader.invalid("resilience.continue-on-disconnect", "must be auto, true or false");
-        };
-        return new StreamSettings(r.duration("chat.heartbeat-interval"),
-                r.duration("n8n.first-byte-timeout"),
-                r.duration("n8n.idle-timeout"),
-                r.integer("chat.max-message-length", 1, 100_000),
-                continueOnDisconnect,
-                r.integer("resilience.max-background-answers-per-session", 0, 100),
-                r.duration("resilience.answer-lease"),
-                r.duration("chat.resume-ttl"),
-                r.duration("chat.answer-store-retry"));
+    public static StreamSettings of(ChatSettings chat, N8nSettings n8n, ResilienceSettings resilience,
+            boolean redisConfigured) {
+        return new StreamSettings(chat.heartbeat(), n8n.firstByteTimeout(), n8n.idleTimeout(),
+                chat.maxMessageLength(), resilience.continueOnDisconnect().continues(redisConfigured),
+                resilience.maxBackgroundPerSession(), resilience.answerLease(), chat.resumeTtl(),
+                chat.storeRetry());
     }
 }

@@ -1,6 +1,7 @@
 package io.chatproxy.resilience;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import io.chatproxy.config.SettingsReader;
 
@@ -16,6 +17,9 @@ import io.chatproxy.config.SettingsReader;
  * @param breakerSuccessThreshold successful trial calls that close it again
  * @param connectRetryDelay pause before the single retry of a refused connection
  * @param drainTimeout how long open streams may finish after SIGTERM
+ * @param continueOnDisconnect whether an answer is read to its end after the visitor left
+ * @param maxBackgroundPerSession most answers of one session continuing without a visitor
+ * @param answerLease how long a relaying replica's lease on an answer lasts without renewal
  */
 public record ResilienceSettings(AdmissionSize chat,
         AdmissionSize session,
@@ -25,7 +29,10 @@ public record ResilienceSettings(AdmissionSize chat,
         Duration breakerDelay,
         int breakerSuccessThreshold,
         Duration connectRetryDelay,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        ContinueOnDisconnect continueOnDisconnect,
+        int maxBackgroundPerSession,
+        Duration answerLease) {
     /**
      * Reads the settings.
      *
@@ -39,7 +46,39 @@ public record ResilienceSettings(AdmissionSize chat,
                 r.duration("resilience.circuit-breaker.delay"),
                 r.integer("resilience.circuit-breaker.success-threshold", 1, 1000),
                 r.duration("resilience.connect-retry-delay"),
-                r.duration("resilience.drain-timeout"));
+                r.duration("resilience.drain-timeout"),
+                continueOnDisconnect(r),
+                r.integer("resilience.max-background-answers-per-session", 0, 100),
+                r.duration("resilience.answer-lease"));
+    }
+
+    private static ContinueOnDisconnect continueOnDisconnect(SettingsReader r) {
+        return switch (r.string("resilience.continue-on-disconnect").toLowerCase(Locale.ROOT)) {
+            case "auto" -> ContinueOnDisconnect.AUTO;
+            case "true" -> ContinueOnDisconnect.ALWAYS;
+            case "false" -> ContinueOnDisconnect.NEVER;
+            default -> throw SettingsReader.invalid("resilience.continue-on-disconnect", "must be auto, true or false");
+        };
+    }
+
+    /** {@code resilience.continue-on-disconnect}: {@code auto}, {@code true} or {@code false}. */
+    public enum ContinueOnDisconnect {
+        /** When Redis is configured (another replica can then serve the resume). */
+        AUTO,
+        /** Always. */
+        ALWAYS,
+        /** Never: the answer stops when the visitor leaves. */
+        NEVER;
+
+        /**
+         * Whether answers continue.
+         *
+         * @param redisConfigured whether Redis is configured
+         * @return true when an answer is read on after its visitor left
+         */
+        public boolean continues(boolean redisConfigured) {
+            return this == ALWAYS || (this == AUTO && redisConfigured);
+        }
     }
 
     private static AdmissionSize size(SettingsReader r, String group) {

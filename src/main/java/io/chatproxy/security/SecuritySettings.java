@@ -22,6 +22,8 @@ import io.chatproxy.config.SettingsReader;
  * @param allowedHosts Host header values accepted (empty: any)
  * @param corsAllowCredentials whether CORS answers allow credentials
  * @param absoluteSessionLifetime a session is never renewed past this age
+ * @param trustedProxies CIDRs whose X-Forwarded-For is believed
+ * @param maxBodyBytes largest API request body
  * @param generatedKeys whether keys were generated because none were configured (development only)
  */
 public record SecuritySettings(SigningKey sessionKey,
@@ -34,6 +36,8 @@ public record SecuritySettings(SigningKey sessionKey,
         Set<String> allowedHosts,
         boolean corsAllowCredentials,
         Duration absoluteSessionLifetime,
+        List<String> trustedProxies,
+        int maxBodyBytes,
         boolean generatedKeys) {
     private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
 
@@ -73,7 +77,10 @@ public record SecuritySettings(SigningKey sessionKey,
                 Set.copyOf(r.list("security.allowed-hosts").stream()
                         .map(h -> h.toLowerCase(Locale.ROOT)).toList()),
                 r.bool("security.cors-allow-credentials"),
-                r.duration("security.absolute-session-lifetime"), generated && debug);
+                r.duration("security.absolute-session-lifetime"),
+                r.list("security.trusted-proxies"),
+                r.integer("security.max-body-bytes", 1024, 1024 * 1024),
+                generated && debug);
     }
 
     private static SigningKey key(SettingsReader r, String key, boolean debug) {

@@ -52,7 +52,7 @@ class AppSettingsTest {
         assertThat(settings.session().cookieName(), is("chat_session_id"));
         assertThat(settings.security().algorithm(), is("HS256"));
         assertThat(settings.rateLimits().sessionPerMinute(), is(20));
-        assertThat(settings.streams().heartbeat().toSeconds(), is(15L));
+        assertThat(settings.chat().heartbeat().toSeconds(), is(15L));
     }
 
     @Test
@@ -68,7 +68,7 @@ class AppSettingsTest {
         assertThat(settings.port(), is(9001));
         assertThat(settings.rateLimits().ipPerMinute(), is(7));
         assertThat(settings.session().cookieName(), is("my_cookie"));
-        assertThat(settings.streams().heartbeat().toSeconds(), is(5L));
+        assertThat(settings.chat().heartbeat().toSeconds(), is(5L));
     }
 
     @Test
@@ -87,7 +87,7 @@ class AppSettingsTest {
     void appYamlInWorkingDirectoryOverridesPackagedDefaults() throws IOException {
         Files.writeString(dir.resolve("app.yaml"), "chat:\n  max-message-length: 123\n");
 
-        assertThat(read(production()).streams().maxMessageLength(), is(123));
+        assertThat(read(production()).chat().maxMessageLength(), is(123));
     }
 
     @Test
