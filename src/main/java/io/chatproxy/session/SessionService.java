@@ -18,6 +18,7 @@ import io.chatproxy.security.BrowserFingerprint;
 import io.chatproxy.security.ClientAddress;
 import io.chatproxy.security.OriginPolicy;
 import io.chatproxy.web.ApiException;
+import io.chatproxy.web.ErrorBody;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
 
@@ -101,8 +102,7 @@ public final class SessionService implements HttpService {
             if (e.status().code() != Status.UNAUTHORIZED_401.code()) {
                 throw e;
             }
-            json.send(res, Status.UNAUTHORIZED_401, Map.of("valid", false, "error",
-                    Map.of("code", e.code(), "message", e.getMessage())));
+            json.send(res, Status.UNAUTHORIZED_401, new Invalid(false, ErrorBody.of(req, e).error()));
             return;
         }
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -111,6 +111,10 @@ public final class SessionService implements HttpService {
         answer.put("origin_domain", session.session().originDomain());
         answer.put("expires_at", session.session().expiresAt().toString());
         json.send(res, Status.OK_200, answer);
+    }
+
+    /** The answer of {@code /validate} for a session that is not valid. */
+    private record Invalid(boolean valid, ErrorBody.ErrorObject error) {
     }
 
     private void end(ServerRequest req, ServerResponse res) {
