@@ -144,10 +144,7 @@ public final class N8nChatService implements HttpService {
 
     private void handle(ServerRequest req, ServerResponse res, String action, String clientSessionId,
             Optional<String> chatInput) {
-        String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
-                .flatMap(OriginPolicy::normalise)
-                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                        "This site is not allowed to use the chat"));
+        String origin = origins.allowedOrigin(req.headers());
         if (!CLIENT_SESSION.matcher(clientSessionId).matches()) {
             throw ApiException.badRequest("invalid_session_id", "sessionId must be 8-128 letters, digits, - or _");
         }

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -74,10 +73,7 @@ public final class SessionService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
-                .flatMap(OriginPolicy::normalise)
-                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                        "This site is not allowed to use the chat"));
+        String origin = origins.allowedOrigin(req.headers());
         ObjectNode body = json.readObject(req);
         String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(java.util.Locale.ROOT);
         if (!domain.equals(OriginPolicy.hostOf(origin))) {
