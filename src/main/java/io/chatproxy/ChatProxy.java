@@ -198,8 +198,8 @@ public final class ChatProxy implements AutoCloseable {
             routing.addFilter(new TracingFilter(tracing));
         }
         routing.addFilter(new RequestIds(settings.instanceId()))
-                .addFilter(new SecurityHeaders())
-                .addFilter(new RequestOriginFilter(security.allowedHosts()))
+                .addFilter(new SecurityHeaders(routes::data))
+                .addFilter(new RequestOriginFilter(security.allowedHosts(), routes::probe, routes::api))
                 .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors))
                 .addFilter(new BodyLimitFilter(routes, security.maxBodyBytes()))
                 .addFilter(drain)

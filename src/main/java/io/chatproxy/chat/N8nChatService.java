@@ -29,9 +29,9 @@ import io.chatproxy.session.Session;
 import io.chatproxy.session.SessionOpener;
 import io.chatproxy.session.SessionStore;
 import io.chatproxy.web.ApiException;
+import io.chatproxy.web.ErrorBody;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
-import io.chatproxy.web.RequestIds;
 
 /**
  * {@code /api/v1/n8n/chat}: speaks the protocol of n8n's official {@code @n8n/chat} widget, so a site can point the
@@ -126,16 +126,12 @@ public final class N8nChatService implements HttpService {
         }
     }
 
-    private static Map<String, Object> readableError(ServerRequest req, ApiException e) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", e.code());
-        error.put("message", e.getMessage());
-        error.putAll(e.details());
-        error.put("request_id", RequestIds.of(req));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("message", e.getMessage());
-        body.put("error", error);
-        return body;
+    private static ReadableError readableError(ServerRequest req, ApiException e) {
+        return new ReadableError(e.getMessage(), ErrorBody.of(req, e).error());
+    }
+
+    /** An error body with the message the widget shows at the top level. */
+    private record ReadableError(String message, ErrorBody.ErrorObject error) {
     }
 
     private void getAction(ServerRequest req, ServerResponse res) {
@@ -148,10 +144,7 @@ public final class N8nChatService implements HttpService {
 
     private void handle(ServerRequest req, ServerResponse res, String action, String clientSessionId,
             Optional<String> chatInput) {
-        String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
-                .flatMap(OriginPolicy::normalise)
-                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                        "This site is not allowed to use the chat"));
+        String origin = origins.allowedOrigin(req.headers());
         if (!CLIENT_SESSION.matcher(clientSessionId).matches()) {
             throw ApiException.badRequest("invalid_session_id", "sessionId must be 8-128 letters, digits, - or _");
         }

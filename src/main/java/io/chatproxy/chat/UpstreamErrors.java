@@ -37,7 +37,7 @@ final class UpstreamErrors {
             case BREAKER_OPEN -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
                     "The chat workflow is failing: calls are paused for a moment",
                     Map.of("Retry-After", retryAfter(e)), details);
-            case UNREACHABLE -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
+            case UNREACHABLE, CALL_FAILED -> new ApiException(Status.SERVICE_UNAVAILABLE_503, "upstream_unavailable",
                     "The chat workflow cannot be reached right now",
                     Map.of("Retry-After", "10"), details);
             case TIMEOUT -> new ApiException(Status.GATEWAY_TIMEOUT_504, "upstream_timeout",

@@ -18,6 +18,9 @@ import io.helidon.webserver.http.HttpService;
  * later cannot silently miss a guard.
  */
 public final class RouteTable {
+    /** Every API route lives under this prefix (RouteTableTest checks the declared ones). */
+    static final String API_PREFIX = "/api/";
+
     private static final List<Route> ROUTES = List.of(
             Route.exact(Method.POST, "/api/v1/session/create", RouteGroup.SESSION_CREATE),
             Route.exact(Method.GET, "/api/v1/session/validate", RouteGroup.SESSION),
@@ -60,6 +63,26 @@ public final class RouteTable {
     /** Whether CORS applies to a path (any method: a preflight is an OPTIONS for another method). */
     public boolean cors(String path) {
         return ROUTES.stream().anyMatch(r -> !r.prefix() && r.group().cors() && r.matchesPath(path));
+    }
+
+    /**
+     * Whether a path is the API's, declared or not (an unknown API path is still answered as the API answers).
+     *
+     * @param path request path
+     * @return whether it is under the API prefix
+     */
+    public boolean api(String path) {
+        return path.startsWith(API_PREFIX);
+    }
+
+    /** Whether a path is a probe's (health, metrics, {@code /observe}), whatever the method. */
+    public boolean probe(String path) {
+        return ROUTES.stream().anyMatch(r -> r.group() == RouteGroup.PROBE && r.matchesPath(path));
+    }
+
+    /** Whether a path answers data, never a page (the API and the probes): such answers are never cached. */
+    public boolean data(String path) {
+        return api(path) || probe(path);
     }
 
     /**

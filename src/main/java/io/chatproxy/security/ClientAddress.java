@@ -24,11 +24,20 @@ public final class ClientAddress {
 
     /** The client IP of a request. */
     public String of(ServerRequest req) {
-        String peer = req.remotePeer().host();
+        return of(req.remotePeer().host(), req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of));
+    }
+
+    /**
+     * The client IP given the socket peer and the {@code X-Forwarded-For} header values, in order.
+     *
+     * @param peer the socket peer's address
+     * @param forwarded every X-Forwarded-For value (each may list several hops)
+     * @return the client IP
+     */
+    String of(String peer, List<String> forwarded) {
         if (!trusted(peer)) {
             return peer;
         }
-        List<String> forwarded = req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of);
         String candidate = peer;
         for (int h = forwarded.size() - 1; h >= 0; h--) {
             String[] hops = forwarded.get(h).split(",", -1);

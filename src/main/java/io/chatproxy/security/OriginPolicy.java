@@ -9,6 +9,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+
+import io.chatproxy.web.ApiException;
+
 /**
  * The exact list of web origins that may embed the widget. Origins are compared as normalised
  * {@code scheme://host[:port]}: no wildcards, no suffix matching, and {@code null} is never allowed.
@@ -31,6 +36,19 @@ public final class OriginPolicy {
     /** Whether an {@code Origin} header value is allowed. */
     public boolean allows(String origin) {
         return origin != null && normalise(origin).map(allowed::contains).orElse(false);
+    }
+
+    /**
+     * The request's {@code Origin}, normalised, when it is allowed: the check every route that admits a site makes.
+     *
+     * @param headers request headers
+     * @return the normalised origin
+     * @throws ApiException 403 {@code origin_not_allowed} when the header is missing or not allowed
+     */
+    public String allowedOrigin(Headers headers) {
+        return headers.first(HeaderNames.ORIGIN).filter(this::allows).flatMap(OriginPolicy::normalise)
+                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
+                        "This site is not allowed to use the chat"));
     }
 
     /** The allowed origins, normalised. */

@@ -2,6 +2,7 @@ package io.chatproxy.security;
 
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -21,25 +22,31 @@ public final class RequestOriginFilter implements Filter {
     private static final Set<Method> SAFE = Set.of(Method.GET, Method.HEAD, Method.OPTIONS);
 
     private final Set<String> allowedHosts;
+    private final Predicate<String> probe;
+    private final Predicate<String> api;
 
     /**
      * Creates the filter.
      *
      * @param allowedHosts accepted Host values (lower case, with or without port); empty accepts any
+     * @param probe whether a path is a probe's (exempt from the host check)
+     * @param api whether a path is the API's (state-changing calls must come from a script)
      */
-    public RequestOriginFilter(Set<String> allowedHosts) {
+    public RequestOriginFilter(Set<String> allowedHosts, Predicate<String> probe, Predicate<String> api) {
         this.allowedHosts = allowedHosts;
+        this.probe = probe;
+        this.api = api;
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
         // Probes and scrapers address the pod by IP: the host check guards what browsers reach.
-        boolean probe = path.startsWith("/observe/") || path.equals("/health") || path.equals("/metrics");
-        if (!probe && !allowedHosts.isEmpty() && !hostAllowed(req.headers().first(HeaderNames.HOST).orElse(""))) {
+        if (!probe.test(path) && !allowedHosts.isEmpty()
+                && !hostAllowed(req.headers().first(HeaderNames.HOST).orElse(""))) {
             throw ApiException.badRequest("invalid_host", "This host name is not served here");
         }
-        if (!SAFE.contains(req.prologue().method()) && req.path().path().startsWith("/api/")) {
+        if (!SAFE.contains(req.prologue().method()) && api.test(path)) {
             String site = req.headers().first(HeaderNames.create("Sec-Fetch-Site")).orElse("");
             String mode = req.headers().first(HeaderNames.create("Sec-Fetch-Mode")).orElse("");
             if (site.equals("none") || mode.equals("navigate")) {

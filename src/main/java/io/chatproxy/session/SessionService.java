@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -19,6 +18,7 @@ import io.chatproxy.security.BrowserFingerprint;
 import io.chatproxy.security.ClientAddress;
 import io.chatproxy.security.OriginPolicy;
 import io.chatproxy.web.ApiException;
+import io.chatproxy.web.ErrorBody;
 import io.chatproxy.web.JsonCodec;
 import io.chatproxy.web.JsonFields;
 
@@ -74,10 +74,7 @@ public final class SessionService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        String origin = req.headers().first(HeaderNames.ORIGIN).filter(origins::allows)
-                .flatMap(OriginPolicy::normalise)
-                .orElseThrow(() -> ApiException.forbidden("origin_not_allowed",
-                        "This site is not allowed to use the chat"));
+        String origin = origins.allowedOrigin(req.headers());
         ObjectNode body = json.readObject(req);
         String domain = JsonFields.requiredText(body, "origin_domain").trim().toLowerCase(Locale.ROOT);
         if (!domain.equals(OriginPolicy.hostOf(origin))) {
@@ -102,8 +99,7 @@ public final class SessionService implements HttpService {
             if (e.status().code() != Status.UNAUTHORIZED_401.code()) {
                 throw e;
             }
-            json.send(res, Status.UNAUTHORIZED_401, Map.of("valid", false, "error",
-                    Map.of("code", e.code(), "message", e.getMessage())));
+            json.send(res, Status.UNAUTHORIZED_401, new Invalid(false, ErrorBody.of(req, e).error()));
             return;
         }
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -112,6 +108,10 @@ public final class SessionService implements HttpService {
         answer.put("origin_domain", session.session().originDomain());
         answer.put("expires_at", session.session().expiresAt().toString());
         json.send(res, Status.OK_200, answer);
+    }
+
+    /** The answer of {@code /validate} for a session that is not valid. */
+    private record Invalid(boolean valid, ErrorBody.ErrorObject error) {
     }
 
     private void end(ServerRequest req, ServerResponse res) {

@@ -132,7 +132,7 @@ public final class N8nWebhookUpstream implements Upstream {
             }
         }
         LOGGER.log(System.Logger.Level.WARNING, "n8n call failed", e);
-        return new UpstreamException(UpstreamException.Kind.UNREACHABLE, OptionalInt.empty(),
+        return new UpstreamException(UpstreamException.Kind.CALL_FAILED, OptionalInt.empty(),
                 "n8n call failed: " + e.getClass().getSimpleName());
     }
 

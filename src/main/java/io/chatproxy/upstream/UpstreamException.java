@@ -14,12 +14,16 @@ public class UpstreamException extends RuntimeException {
     /**
      * Creates the exception.
      *
-     * @param kind what went wrong
+     * @param kind what went wrong ({@link Kind#UNREACHABLE} only through {@link Unreachable})
      * @param status the upstream's HTTP status, when it answered
      * @param message description for logs
      */
     public UpstreamException(Kind kind, OptionalInt status, String message) {
         super(message, null, false, false);
+        if (kind == Kind.UNREACHABLE && !(this instanceof Unreachable)) {
+            throw new IllegalArgumentException(
+                    "UNREACHABLE is retried, so it is thrown as UpstreamException.Unreachable");
+        }
         this.kind = kind;
         this.status = status;
     }
@@ -36,8 +40,13 @@ public class UpstreamException extends RuntimeException {
 
     /** Categories of upstream failure, each answered differently. */
     public enum Kind {
-        /** Could not connect. */
+        /**
+         * Could not connect (refused, unknown host): nothing reached n8n, so {@code GuardedUpstream} retries it.
+         * Always thrown as {@link Unreachable}.
+         */
         UNREACHABLE,
+        /** The call failed in another way: n8n may have received it, so it is not retried. */
+        CALL_FAILED,
         /** Connected but no answer in time. */
         TIMEOUT,
         /** 404: the webhook is not registered (workflow not active, or wrong URL). */

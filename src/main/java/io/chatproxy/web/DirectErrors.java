@@ -13,6 +13,8 @@ import io.helidon.webserver.http.DirectHandlers;
  * body over the limit), so that these too are {@code {"error": {...}}} and never an HTML or plain-text page.
  */
 public final class DirectErrors {
+    private static final JsonCodec JSON = new JsonCodec();
+
     private DirectErrors() {
     }
 
@@ -33,23 +35,9 @@ public final class DirectErrors {
         Status actual = message != null && message.contains("Header size exceeded")
                 ? Status.create(431, "Request Header Fields Too Large")
                 : message != null && message.contains("URI too long") ? Status.REQUEST_URI_TOO_LONG_414 : status;
-        String code = switch (actual.code()) {
-            case 400 -> "bad_request";
-            case 413 -> "payload_too_large";
-            case 414 -> "uri_too_long";
-            case 431 -> "headers_too_large";
-            case 403 -> "forbidden";
-            case 505 -> "http_version_not_supported";
-            default -> actual.code() >= 500 ? "internal_error" : "bad_request";
-        };
-        String text = switch (code) {
-            case "payload_too_large" -> "The request body is too large";
-            case "headers_too_large" -> "The request headers are too large";
-            case "uri_too_long" -> "The request URL is too long";
-            case "internal_error" -> "Something went wrong on our side";
-            default -> "The request could not be understood";
-        };
-        String body = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + text + "\"}}";
+        StatusError error = StatusError.of(actual)
+                .orElse(actual.code() >= 500 ? StatusError.INTERNAL_ERROR : StatusError.BAD_REQUEST);
+        byte[] body = JSON.write(ErrorBody.beforeRouting(error)).getBytes(StandardCharsets.UTF_8);
         headers.set(HeaderNames.CONTENT_TYPE, "application/json");
         headers.set(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
         headers.set(HeaderNames.CACHE_CONTROL, "no-store");
@@ -57,7 +45,7 @@ public final class DirectErrors {
         return DirectHandler.TransportResponse.builder()
                 .status(actual)
                 .headers(headers)
-                .entity(body.getBytes(StandardCharsets.UTF_8))
+                .entity(body)
                 .keepAlive(false)
                 .build();
     }

@@ -1,11 +1,6 @@
 package io.chatproxy.web;
 
-import io.chatproxy.tracing.Spans;
-
 import java.lang.System.Logger.Level;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
@@ -47,7 +42,7 @@ public final class ErrorResponses {
      */
     public void send(ServerRequest req, ServerResponse res, ApiException e) {
         e.headers().forEach((name, value) -> res.headers().set(HeaderNames.create(name), value));
-        json.send(res, e.status(), body(req, e.code(), e.getMessage(), e.details()));
+        json.send(res, e.status(), ErrorBody.of(req, e));
     }
 
     private void api(ServerRequest req, ServerResponse res, ApiException e) {
@@ -61,45 +56,13 @@ public final class ErrorResponses {
             res.status(status).send();
             return;
         }
-        json.send(res, status, body(req, codeFor(status), messageFor(status), Map.of()));
+        send(req, res, StatusError.of(status).map(s -> s.toException(status))
+                .orElseGet(() -> StatusError.undeclared(status)));
     }
 
     private void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
         LOGGER.log(Level.ERROR, "Unexpected failure on " + req.prologue().method().text() + " "
                 + req.path().path() + " (request " + RequestIds.of(req) + ")", e);
-        json.send(res, Status.INTERNAL_SERVER_ERROR_500,
-                body(req, "internal_error", "Something went wrong on our side", Map.of()));
-    }
-
-    private static Map<String, Object> body(ServerRequest req, String code, String message,
-            Map<String, Object> details) {
-        Spans.errorCode(code);
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message);
-        error.putAll(details);
-        error.put("request_id", RequestIds.of(req));
-        return Map.of("error", error);
-    }
-
-    private static String codeFor(Status status) {
-        return switch (status.code()) {
-            case 400 -> "bad_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 413 -> "payload_too_large";
-            case 415 -> "unsupported_media_type";
-            case 431 -> "headers_too_large";
-            default -> status.reasonPhrase().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
-        };
-    }
-
-    private static String messageFor(Status status) {
-        return switch (status.code()) {
-            case 404 -> "No such endpoint";
-            case 405 -> "This endpoint does not accept that method";
-            case 413 -> "The request body is too large";
-            default -> status.reasonPhrase();
-        };
+        send(req, res, StatusError.INTERNAL_ERROR.toException(Status.INTERNAL_SERVER_ERROR_500));
     }
 }

@@ -1,5 +1,7 @@
 package io.chatproxy.web;
 
+import java.util.function.Predicate;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -15,10 +17,20 @@ public final class SecurityHeaders implements Filter {
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
             + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    private final Predicate<String> dataPath;
+
+    /**
+     * Creates the filter.
+     *
+     * @param dataPath whether a path answers data rather than a page (the route table knows)
+     */
+    public SecurityHeaders(Predicate<String> dataPath) {
+        this.dataPath = dataPath;
+    }
+
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        boolean api = req.path().path().startsWith("/api/") || req.path().path().equals("/health")
-                || req.path().path().equals("/metrics");
+        boolean api = dataPath.test(req.path().path());
         res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
         res.header("Referrer-Policy", "no-referrer");
         res.header("X-Frame-Options", "DENY");

@@ -277,6 +277,20 @@ abstract class ChatStreamContract {
     }
 
     @Test
+    void refusedCredentialsAre502AndTheVisitorIsNotToldWhichSettingsToCheck() {
+        n8n.reply(Reply.json(401, "{\"message\":\"Authorization data is wrong!\"}"));
+
+        HttpResponse<InputStream> res = sessionVisitor().stream("hello");
+        String body = read(res);
+
+        assertThat(res.statusCode(), is(502));
+        assertThat(body, containsString("\"upstream_error\""));
+        assertThat(body, not(containsString("_KEY")));
+        assertThat(body, not(containsString("N8N_")));
+        assertThat(body, not(containsString("Authorization data")));
+    }
+
+    @Test
     void workflowErrorStatusIs502() {
         n8n.reply(Reply.transcript("02-echo-workflow-error.txt", Duration.ZERO));
 

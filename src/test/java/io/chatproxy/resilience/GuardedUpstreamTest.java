@@ -77,6 +77,27 @@ class GuardedUpstreamTest {
     }
 
     @Test
+    void aCallThatFailedAfterConnectingIsNotRetried() {
+        AtomicInteger calls = new AtomicInteger();
+        Upstream failing = upstream(() -> {
+            calls.incrementAndGet();
+            throw new UpstreamException(UpstreamException.Kind.CALL_FAILED, OptionalInt.empty(), "reset");
+        });
+
+        UpstreamException e = assertThrows(UpstreamException.class,
+                () -> new GuardedUpstream(failing, settings()).open(REQUEST));
+        assertThat(e.kind(), is(UpstreamException.Kind.CALL_FAILED));
+        assertThat(calls.get(), is(1));
+    }
+
+    @Test
+    void theRetriedKindExistsOnlyAsTheRetriedException() {
+        assertThat(new UpstreamException.Unreachable("refused").kind(), is(UpstreamException.Kind.UNREACHABLE));
+        assertThrows(IllegalArgumentException.class,
+                () -> new UpstreamException(UpstreamException.Kind.UNREACHABLE, OptionalInt.empty(), "refused"));
+    }
+
+    @Test
     void openBreakerFailsWithoutCalling() {
         AtomicInteger calls = new AtomicInteger();
         Upstream failing = upstream(() -> {

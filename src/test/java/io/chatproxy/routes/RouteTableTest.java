@@ -92,6 +92,28 @@ class RouteTableTest {
     }
 
     @Test
+    void theApiPrefixHoldsExactlyTheRoutesThatAnswerCors() {
+        RouteTable table = app.app().routes();
+        for (Route route : table.routes()) {
+            assertThat(key(route), table.api(route.path()), is(route.group().cors()));
+        }
+    }
+
+    @Test
+    void probesAndTheApiAnswerDataAndEverythingElseIsAPage() {
+        RouteTable table = app.app().routes();
+        for (String probe : List.of("/health", "/metrics", "/observe/health", "/observe/metrics")) {
+            assertThat(probe, table.probe(probe) && table.data(probe), is(true));
+        }
+        for (String api : List.of("/api/v1/session/create", "/api/v1/chat/stream/m1", "/api/v1/not-declared")) {
+            assertThat(api, table.api(api) && table.data(api) && !table.probe(api), is(true));
+        }
+        for (String page : List.of("/", "/index.html", "/widget.js", "/health-check.html")) {
+            assertThat(page, table.data(page), is(false));
+        }
+    }
+
+    @Test
     void corsHeadersOnlyOnApiRoutes() {
         for (Route route : app.app().routes().routes()) {
             Visitor.Answer answer = send(route, "", false);

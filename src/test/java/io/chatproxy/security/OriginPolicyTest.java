@@ -3,9 +3,13 @@ package io.chatproxy.security;
 import java.util.List;
 import java.util.Optional;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.WritableHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.chatproxy.web.ApiException;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
@@ -30,6 +34,26 @@ class OriginPolicyTest {
             "https://*.example"})
     void refusesEverythingElseWithoutWildcardsOrSuffixMatching(String origin) {
         assertThat(origin, policy.allows(origin), is(false));
+    }
+
+    @Test
+    void theAllowedOriginOfARequestIsItsNormalisedOriginHeader() {
+        WritableHeaders<?> headers = WritableHeaders.create().set(HeaderNames.ORIGIN, "HTTPS://Shop.Example:443");
+
+        assertThat(policy.allowedOrigin(headers), is("https://shop.example"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://evil.example", "null", ""})
+    void aRequestFromAnotherSiteOrWithoutOriginIsRefused403(String origin) {
+        WritableHeaders<?> headers = WritableHeaders.create();
+        if (!origin.isEmpty()) {
+            headers.set(HeaderNames.ORIGIN, origin);
+        }
+
+        ApiException e = assertThrows(ApiException.class, () -> policy.allowedOrigin(headers));
+        assertThat(e.status().code(), is(403));
+        assertThat(e.code(), is("origin_not_allowed"));
     }
 
     @Test
