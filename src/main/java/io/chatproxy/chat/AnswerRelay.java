@@ -239,7 +239,7 @@ public final class AnswerRelay {
         void run(AnswerStream answer, RelayedAnswer watched) {
             while (true) {
                 Optional<AnswerEvent> next = answer.next();
-                String aborted = watched.abortReason();
+                AbortReason aborted = watched.abortReason();
                 if (aborted != null) {
                     aborted(aborted);
                     return;
@@ -258,7 +258,7 @@ public final class AnswerRelay {
                         content.append(text.content());
                         journal.append(id, seq, text.content());
                         if (!watched.detached() && !writer.chunk(id, seq, text.content()) && !watched.clientGone()) {
-                            aborted("client_gone");
+                            aborted(AbortReason.CLIENT_GONE);
                             return;
                         }
                     }
@@ -288,18 +288,15 @@ public final class AnswerRelay {
             status = MessageStatus.PARTIAL;
         }
 
-        private void aborted(String reason) {
-            String message = switch (reason) {
-                case "upstream_timeout" -> "The workflow took too long to answer";
-                case "server_shutdown" -> "The server is restarting: please retry";
-                default -> "The visitor left before the answer ended";
-            };
-            if (!reason.equals("client_gone")) {
-                events.upstreamFailed(reason);
-                writer.error(reason, message);
+        private void aborted(AbortReason reason) {
+            if (reason != AbortReason.CLIENT_GONE) {
+                events.upstreamFailed(reason.code());
+                writer.error(reason.code(), reason.message());
             }
-            ending = new AnswerJournal.Ending(reason, message);
-            status = content.isEmpty() && !reason.equals("client_gone") ? MessageStatus.ERROR : MessageStatus.PARTIAL;
+            ending = new AnswerJournal.Ending(reason.code(), reason.message());
+            status = content.isEmpty() && reason != AbortReason.CLIENT_GONE
+                    ? MessageStatus.ERROR
+                    : MessageStatus.PARTIAL;
         }
     }
 }

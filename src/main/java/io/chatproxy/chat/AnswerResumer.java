@@ -2,7 +2,6 @@ package io.chatproxy.chat;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
@@ -40,11 +39,12 @@ final class AnswerResumer {
     }
 
     void resume(ServerRequest req, ServerResponse res, AuthenticatedSession session, String messageId) {
-        Map.Entry<String, StoredMessage> owned = messages.find(messageId)
-                .filter(m -> m.getKey().equals(session.id()) && m.getValue().role().equals("assistant"))
+        StoredMessage stored = messages.find(messageId)
+                .filter(m -> m.sessionId().equals(session.id()) && m.message().role() == MessageRole.ASSISTANT)
+                .map(MessageStore.SessionMessage::message)
                 .orElseThrow(() -> ApiException.notFound("not_found", "No such answer"));
         // the trace that produced the answer, found from any replica and for as long as the answer is kept
-        Spans.link(owned.getValue().traceparent(), "resumed_answer");
+        Spans.link(stored.traceparent(), "resumed_answer");
         int after = lastEventSeq(req, messageId);
         AnswerJournal.Replay first;
         try {
@@ -53,7 +53,6 @@ final class AnswerResumer {
             first = null;
         }
         boolean unreadable = first == null;
-        StoredMessage stored = owned.getValue();
         if (unreadable && !ended(current(messageId, stored))) {
             throw ApiException.unavailable(JOURNAL_UNAVAILABLE, "The answer cannot be resumed right now", 1);
         }
@@ -119,27 +118,27 @@ final class AnswerResumer {
     /** The journal no longer (or never) held the answer: the database has the final word. */
     private void fromDatabase(SseWriter writer, String messageId, StoredMessage stored) {
         StoredMessage current = current(messageId, stored);
-        if (current.status().equals(MessageStatus.STREAMING.text())) {
+        if (current.status() == MessageStatus.STREAMING) {
             lost(writer, messageId);
             return;
         }
         if (!current.content().isEmpty()) {
             writer.snapshot(messageId, current.content());
         }
-        if (current.status().equals(MessageStatus.COMPLETE.text())) {
+        if (current.status() == MessageStatus.COMPLETE) {
             writer.end(messageId);
         } else {
-            writer.error("answer_" + current.status(), "The answer ended early");
+            writer.error("answer_" + current.status().text(), "The answer ended early");
         }
     }
 
     private StoredMessage current(String messageId, StoredMessage stored) {
-        return messages.find(messageId).map(Map.Entry::getValue).orElse(stored);
+        return messages.find(messageId).map(MessageStore.SessionMessage::message).orElse(stored);
     }
 
     /** Whether the database holds the answer's final word (it is no longer being relayed). */
     private static boolean ended(StoredMessage message) {
-        return !message.status().equals(MessageStatus.STREAMING.text());
+        return message.status() != MessageStatus.STREAMING;
     }
 
     private void lost(SseWriter writer, String messageId) {

@@ -1,10 +1,9 @@
 package io.chatproxy.chat;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -103,21 +102,34 @@ public final class ChatService implements HttpService {
         if (!SESSION_ID.matcher(requested).matches() || !requested.equals(session.id())) {
             throw ApiException.notFound("not_found", "No such session");
         }
-        HistoryPage page = messages.history(session.id(), HistoryPage.Request.parse(
-                req.query().first("before").asOptional(), req.query().first("limit").asOptional(), history));
-        List<Map<String, Object>> list = page.messages().stream().map(m -> {
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("id", m.id());
-            item.put("role", m.role());
-            item.put("content", m.content());
-            item.put("created_at", m.createdAt().toString());
-            item.put("status", m.status());
-            return item;
-        }).toList();
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("session_id", session.id());
-        answer.put("messages", list);
-        answer.put("older_cursor", page.olderCursor().orElse(null));
+        HistoryPage page = messages.history(session.id(), HistoryPage.Request.of(req.query(), history));
+        List<HistoryItem> items = page.messages().stream().map(m -> new HistoryItem(m.id(), m.role(), m.content(),
+                m.createdAt().toString(), m.status())).toList();
+        HistoryAnswer answer = new HistoryAnswer(session.id(), items, page.olderCursor().orElse(null));
         json.send(res, Status.OK_200, answer);
+    }
+
+    /**
+     * The body of {@code GET /history/{sessionId}}.
+     *
+     * @param sessionId the session
+     * @param messages the page, oldest first
+     * @param olderCursor {@code before} for the page before this one; null on the session's first page
+     */
+    record HistoryAnswer(@JsonProperty("session_id") String sessionId, List<HistoryItem> messages,
+            @JsonProperty("older_cursor") String olderCursor) {
+    }
+
+    /**
+     * One message of a history page.
+     *
+     * @param id message id
+     * @param role who wrote it
+     * @param content text
+     * @param createdAt ISO-8601 instant
+     * @param status how it ended
+     */
+    record HistoryItem(String id, MessageRole role, String content, @JsonProperty("created_at") String createdAt,
+            MessageStatus status) {
     }
 }

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import io.helidon.common.uri.UriQuery;
+
 import io.chatproxy.web.ApiException;
 
 /**
@@ -24,15 +26,19 @@ public record HistoryPage(List<StoredMessage> messages, Optional<String> olderCu
      */
     public record Request(int before, int limit) {
         /**
-         * Parses a request's {@code before} and {@code limit}.
+         * Reads the query's {@code before} (the cursor, absent for the newest page) and {@code limit} (the page size,
+         * absent for the default).
          *
-         * @param before the cursor, absent for the newest page
-         * @param limit the page size, absent for the default
+         * @param query the request's query
          * @param settings default and largest page size
          * @return the request
          * @throws ApiException 400 {@code invalid_cursor} or {@code invalid_limit}
          */
-        public static Request parse(Optional<String> before, Optional<String> limit, HistorySettings settings) {
+        public static Request of(UriQuery query, HistorySettings settings) {
+            return parse(query.first("before").asOptional(), query.first("limit").asOptional(), settings);
+        }
+
+        private static Request parse(Optional<String> before, Optional<String> limit, HistorySettings settings) {
             int beforeSeq = before.map(b -> number(b).orElseThrow(() -> ApiException.badRequest("invalid_cursor",
                     "before must be a cursor returned as older_cursor"))).orElse(Integer.MAX_VALUE);
             int size = limit.map(l -> number(l).filter(n -> n <= settings.maxPageSize())

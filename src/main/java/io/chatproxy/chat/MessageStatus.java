@@ -2,8 +2,10 @@ package io.chatproxy.chat;
 
 import java.util.Locale;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
- * State of a stored message.
+ * State of a stored message; {@link #text()} is the value in the database, the API and the metrics.
  */
 public enum MessageStatus {
     /** The whole message. */
@@ -16,7 +18,19 @@ public enum MessageStatus {
     STREAMING;
 
     /** The value stored and shown in the API. */
+    @JsonValue
     public String text() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The status stored as {@code text}.
+     *
+     * @param text a value of {@link #text()}
+     * @return the status
+     * @throws IllegalArgumentException for an unknown value
+     */
+    public static MessageStatus of(String text) {
+        return valueOf(text.toUpperCase(Locale.ROOT));
     }
 }

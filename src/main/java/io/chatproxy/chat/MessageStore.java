@@ -5,7 +5,6 @@ import io.chatproxy.tracing.Spans;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -61,8 +60,8 @@ public final class MessageStore {
                     .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
                     .column("last_seq").get(Integer.class);
             Stored user = new Stored(exchange.userMessageId(), sessionId, now, traceparent);
-            insert(tx, user, last - 1, "user", text, MessageStatus.COMPLETE);
-            insert(tx, new Stored(exchange.answerId(), sessionId, now, traceparent), last, "assistant", "",
+            insert(tx, user, last - 1, MessageRole.USER, text, MessageStatus.COMPLETE);
+            insert(tx, new Stored(exchange.answerId(), sessionId, now, traceparent), last, MessageRole.ASSISTANT, "",
                     MessageStatus.STREAMING);
             return exchange;
         });
@@ -93,12 +92,21 @@ public final class MessageStore {
      * One message with the session it belongs to.
      *
      * @param id message id
-     * @return the session id and the message
+     * @return the message and its session, if stored
      */
-    public Optional<Map.Entry<String, StoredMessage>> find(String id) {
+    public Optional<SessionMessage> find(String id) {
         return db.call(() -> db.client().execute().createNamedGet("select-message").addParam("id", id).execute())
-                .map(row -> Map.entry(row.column("session_id").get(String.class), message(row,
+                .map(row -> new SessionMessage(row.column("session_id").get(String.class), message(row,
                         row.column("trace_parent").asOptional().map(Object::toString).orElse(""))));
+    }
+
+    /**
+     * A stored message and the session it belongs to.
+     *
+     * @param sessionId the session
+     * @param message the message
+     */
+    public record SessionMessage(String sessionId, StoredMessage message) {
     }
 
     /**
@@ -125,11 +133,11 @@ public final class MessageStore {
         });
     }
 
-    private static void insert(DbTransaction tx, Stored row, int seq, String role, String content,
+    private static void insert(DbTransaction tx, Stored row, int seq, MessageRole role, String content,
             MessageStatus status) {
         tx.createNamedInsert("insert-message")
                 .addParam("id", row.id()).addParam("session_id", row.sessionId()).addParam("seq", seq)
-                .addParam("role", role).addParam("content", content).addParam("status", status.text())
+                .addParam("role", role.text()).addParam("content", content).addParam("status", status.text())
                 .addParam("created_at", DbTime.of(row.at())).addParam("updated_at", DbTime.of(row.at()))
                 .addParam("trace_parent", row.traceparent())
                 .execute();
@@ -141,9 +149,9 @@ public final class MessageStore {
 
     private static StoredMessage message(DbRow row, String traceparent) {
         return new StoredMessage(row.column("id").get(String.class),
-                row.column("role").get(String.class),
+                MessageRole.of(row.column("role").get(String.class)),
                 row.column("content").get(String.class),
-                row.column("status").get(String.class),
+                MessageStatus.of(row.column("status").get(String.class)),
                 DbTime.read(row, "created_at"),
                 traceparent);
     }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -152,9 +154,7 @@ public final class N8nChatService implements HttpService {
         switch (action) {
             case "loadPreviousSession" -> {
                 rateLimits.previousSession(res, clientAddress.of(req));
-                HistoryPage.Request page = HistoryPage.Request.parse(req.query().first("before").asOptional(),
-                        req.query().first("limit").asOptional(), history);
-                json.send(res, Status.OK_200, previous(key, page));
+                json.send(res, Status.OK_200, previous(key, HistoryPage.Request.of(req.query(), history)));
             }
             case "sendMessage" -> send(req, res, key, origin, chatInput.orElseThrow(
                     () -> ApiException.badRequest("missing_field", "Field 'chatInput' is required")));
@@ -183,18 +183,15 @@ public final class N8nChatService implements HttpService {
         // a cut answer must not look complete: say so in the text the widget shows
         String output = answer.failure().map(why -> answer.text() + "\n\n(The answer was cut short: " + why + ")")
                 .orElse(answer.text());
-        answer.send(Status.OK_200, Map.of("output", output));
+        answer.send(Status.OK_200, new WholeAnswer(output));
     }
 
-    /** The widget reads {@code data}; {@code older_cursor} is for callers that page further back. */
-    private Map<String, Object> previous(String key, HistoryPage.Request request) {
+    private PreviousSession previous(String key, HistoryPage.Request request) {
         HistoryPage page = sessions.findByClientKey(key).filter(s -> s.activeAt(clock.instant()))
                 .map(s -> messages.history(s.id(), request))
                 .orElse(new HistoryPage(List.of(), Optional.empty()));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("data", page.messages().stream().map(N8nChatService::langChain).toList());
-        page.olderCursor().ifPresent(cursor -> body.put("older_cursor", cursor));
-        return body;
+        return new PreviousSession(page.messages().stream().map(LangChainMessage::of).toList(),
+                page.olderCursor().orElse(null));
     }
 
     private Session sessionFor(ServerRequest req, ServerResponse res, String key, String origin) {
@@ -211,21 +208,6 @@ public final class N8nChatService implements HttpService {
         return session;
     }
 
-    /** A stored message in the LangChain shape {@code @n8n/chat} renders. */
-    private static Map<String, Object> langChain(StoredMessage message) {
-        String type = message.role().equals("user") ? "HumanMessage" : "AIMessage";
-        Map<String, Object> kwargs = new LinkedHashMap<>();
-        kwargs.put("content", message.content());
-        kwargs.put("additional_kwargs", Map.of());
-        kwargs.put("response_metadata", Map.of());
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("lc", 1);
-        item.put("type", "constructor");
-        item.put("id", List.of("langchain_core", "messages", type));
-        item.put("kwargs", kwargs);
-        return item;
-    }
-
     private static String clientKey(String clientSessionId, String origin, String fingerprint) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(
@@ -235,5 +217,51 @@ public final class N8nChatService implements HttpService {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A whole answer, for a widget that does not stream.
+     *
+     * @param output the answer's text
+     */
+    record WholeAnswer(String output) {
+    }
+
+    /**
+     * The answer to {@code loadPreviousSession}: the widget reads {@code data}; {@code older_cursor} is for callers
+     * that page further back.
+     *
+     * @param data the messages, oldest first
+     * @param olderCursor {@code before} for the page before this one; left out on the session's first page
+     */
+    record PreviousSession(List<LangChainMessage> data,
+            @JsonProperty("older_cursor") @JsonInclude(JsonInclude.Include.NON_NULL) String olderCursor) {
+    }
+
+    /**
+     * A stored message in the LangChain shape {@code @n8n/chat} renders.
+     *
+     * @param lc LangChain's serialisation version, 1
+     * @param type always {@code constructor}
+     * @param id the message class's path: {@code HumanMessage} or {@code AIMessage}
+     * @param kwargs the message
+     */
+    record LangChainMessage(int lc, String type, List<String> id, Kwargs kwargs) {
+        static LangChainMessage of(StoredMessage message) {
+            String type = message.role() == MessageRole.USER ? "HumanMessage" : "AIMessage";
+            return new LangChainMessage(1, "constructor", List.of("langchain_core", "messages", type),
+                    new Kwargs(message.content(), Map.of(), Map.of()));
+        }
+    }
+
+    /**
+     * The constructor arguments of a LangChain message.
+     *
+     * @param content text
+     * @param additionalKwargs always empty
+     * @param responseMetadata always empty
+     */
+    record Kwargs(String content, @JsonProperty("additional_kwargs") Map<String, Object> additionalKwargs,
+            @JsonProperty("response_metadata") Map<String, Object> responseMetadata) {
     }
 }

@@ -1,8 +1,6 @@
 package io.chatproxy.chat;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.web.JsonCodec;
@@ -45,12 +43,13 @@ final class NdjsonWriter extends StreamingWriter {
     }
 
     private boolean line(String type, String content, String nodeId) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("type", type);
-        if (content != null) {
-            line.put("content", content);
-        }
-        line.put("metadata", Map.of("nodeId", nodeId, "nodeName", "chat-proxy"));
-        return write(json.write(line) + "\n");
+        return write(json.write(new Line(type, content, new Metadata(nodeId, "chat-proxy"))) + "\n");
+    }
+
+    /** One line; {@code content} only on {@code item} and {@code error} lines. */
+    private record Line(String type, @JsonInclude(JsonInclude.Include.NON_NULL) String content, Metadata metadata) {
+    }
+
+    private record Metadata(String nodeId, String nodeName) {
     }
 }

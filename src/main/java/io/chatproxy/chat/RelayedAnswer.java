@@ -27,7 +27,7 @@ final class RelayedAnswer {
     private volatile boolean started;
     private volatile boolean finished;
     private volatile boolean detached;
-    private volatile String abortReason;
+    private volatile AbortReason abortReason;
 
     /**
      * Creates the watched answer; the watch starts when it is added to {@link ActiveStreams}.
@@ -63,8 +63,8 @@ final class RelayedAnswer {
         finished = true;
     }
 
-    /** Why the upstream was aborted: {@code upstream_timeout}, {@code client_gone}, {@code server_shutdown}, or null. */
-    String abortReason() {
+    /** Why the upstream was aborted, or null. */
+    AbortReason abortReason() {
         return abortReason;
     }
 
@@ -77,7 +77,7 @@ final class RelayedAnswer {
         if (!detached && abortReason == null) {
             detached = detach.getAsBoolean();
             if (!detached) {
-                abort("client_gone");
+                abort(AbortReason.CLIENT_GONE);
             }
         }
         return detached;
@@ -89,7 +89,7 @@ final class RelayedAnswer {
     }
 
     void shutdown() {
-        abort("server_shutdown");
+        abort(AbortReason.SERVER_SHUTDOWN);
     }
 
     /**
@@ -104,7 +104,7 @@ final class RelayedAnswer {
         }
         long deadline = lastActivity + (started ? idleTimeout : firstChunkTimeout);
         if (now - deadline >= 0) {
-            abortReason("upstream_timeout");
+            abortReason(AbortReason.UPSTREAM_TIMEOUT);
             Thread.ofVirtual().name("answer-timeout").start(answer::close);
             return;
         }
@@ -126,12 +126,12 @@ final class RelayedAnswer {
         }
     }
 
-    private void abort(String reason) {
+    private void abort(AbortReason reason) {
         abortReason(reason);
         answer.close();
     }
 
-    private synchronized void abortReason(String reason) {
+    private synchronized void abortReason(AbortReason reason) {
         if (abortReason == null) {
             abortReason = reason;
         }

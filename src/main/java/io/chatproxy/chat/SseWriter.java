@@ -1,8 +1,6 @@
 package io.chatproxy.chat;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import io.helidon.webserver.http.ServerResponse;
@@ -27,7 +25,7 @@ final class SseWriter extends StreamingWriter {
 
     @Override
     public boolean start(String messageId, String sessionId) {
-        return event("start", null, ordered("message_id", messageId, "session_id", sessionId));
+        return event("start", null, new Start(messageId, sessionId));
     }
 
     @Override
@@ -41,17 +39,17 @@ final class SseWriter extends StreamingWriter {
 
     /** A replayed finished answer whose chunks are no longer known: the whole text, replacing what was shown. */
     boolean snapshot(String messageId, String text) {
-        return event("chunk", messageId + ":full", ordered("content", text, "replace", true));
+        return event("chunk", messageId + ":full", new Snapshot(text, true));
     }
 
     @Override
     public boolean end(String messageId) {
-        return event("end", null, ordered("message_id", messageId, "finish_reason", "stop"));
+        return event("end", null, new End(messageId, "stop"));
     }
 
     @Override
     public boolean error(String code, String message) {
-        return event("error", null, ordered("code", code, "message", message));
+        return event("error", null, new Failure(code, message));
     }
 
     @Override
@@ -59,7 +57,7 @@ final class SseWriter extends StreamingWriter {
         return write(": ping\n\n");
     }
 
-    private boolean event(String name, String id, Map<String, ?> data) {
+    private boolean event(String name, String id, Object data) {
         StringBuilder text = new StringBuilder(64);
         if (id != null) {
             text.append("id: ").append(id).append('\n');
@@ -68,11 +66,16 @@ final class SseWriter extends StreamingWriter {
         return write(text.toString());
     }
 
-    private static Map<String, Object> ordered(Object... pairs) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put((String) pairs[i], pairs[i + 1]);
-        }
-        return map;
+    private record Start(@JsonProperty("message_id") String messageId, @JsonProperty("session_id") String sessionId) {
+    }
+
+    private record Snapshot(String content, boolean replace) {
+    }
+
+    private record End(@JsonProperty("message_id") String messageId,
+            @JsonProperty("finish_reason") String finishReason) {
+    }
+
+    private record Failure(String code, String message) {
     }
 }

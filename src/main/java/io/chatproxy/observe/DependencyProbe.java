@@ -1,9 +1,12 @@
 package io.chatproxy.observe;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * A check of one dependency for {@code /health}.
@@ -40,14 +43,19 @@ public record DependencyProbe(String name, boolean critical, Supplier<Result> ch
      * @param details extra fields
      */
     public record Result(boolean up, long latencyMs, Map<String, Object> details) {
-        Map<String, Object> asMap() {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("status", up ? "up" : "down");
-            if (latencyMs >= 0) {
-                map.put("latency_ms", latencyMs);
-            }
-            map.putAll(details);
-            return map;
+        Shown shown() {
+            return new Shown(up ? "up" : "down", latencyMs >= 0 ? latencyMs : null, details);
         }
+    }
+
+    /**
+     * A result as {@code /health} shows it in {@code services}.
+     *
+     * @param status up or down
+     * @param latencyMs left out when not measured
+     * @param details extra fields, after the others
+     */
+    record Shown(String status, @JsonProperty("latency_ms") @JsonInclude(JsonInclude.Include.NON_NULL) Long latencyMs,
+            @JsonAnyGetter Map<String, Object> details) {
     }
 }

@@ -5,10 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -73,18 +76,18 @@ public final class HealthService implements HttpService {
 
     /** The current overall status: healthy, degraded or unhealthy (cached like the endpoint). */
     public String status() {
-        return (String) current().body().get("status");
+        return current().checked().status().text();
     }
 
     private void health(ServerRequest req, ServerResponse res) {
-        Map<String, Object> checked = current().body();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", checked.get("status"));
+        Checked checked = current().checked();
+        Status status = checked.status() == Overall.UNHEALTHY ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200;
         if (details) {
-            body.putAll(checked);
-            body.put("uptime_seconds", Duration.between(startedAt, clock.instant()).toSeconds());
+            json.send(res, status, new Detailed(checked.status(), checked.version(), checked.services(),
+                    checked.config(), Duration.between(startedAt, clock.instant()).toSeconds()));
+        } else {
+            json.send(res, status, new StatusOnly(checked.status()));
         }
-        json.send(res, "unhealthy".equals(body.get("status")) ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200, body);
     }
 
     private Cached current() {
@@ -92,7 +95,7 @@ public final class HealthService implements HttpService {
         Instant now = clock.instant();
         long changes = stateChanges.getAsLong();
         if (current == null || current.changes() != changes || now.isAfter(current.at().plus(
-                "healthy".equals(current.body().get("status")) ? CACHE : CACHE_WHILE_NOT_HEALTHY))) {
+                current.checked().status() == Overall.HEALTHY ? CACHE : CACHE_WHILE_NOT_HEALTHY))) {
             // the count is read before checking: a change during the check makes the next call check again
             current = new Cached(now, changes, check());
             cached.set(current);
@@ -100,26 +103,45 @@ public final class HealthService implements HttpService {
         return current;
     }
 
-    private Map<String, Object> check() {
-        Map<String, Object> services = new LinkedHashMap<>();
+    private Checked check() {
+        Map<String, DependencyProbe.Shown> services = new LinkedHashMap<>();
         boolean critical = false;
         boolean degraded = false;
         for (DependencyProbe probe : probes) {
             DependencyProbe.Result result = probe.check();
-            services.put(probe.name(), result.asMap());
+            services.put(probe.name(), result.shown());
             if (!result.up()) {
                 critical |= probe.critical();
                 degraded |= !probe.critical();
             }
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", critical ? "unhealthy" : degraded ? "degraded" : "healthy");
-        body.put("version", version);
-        body.put("services", services);
-        body.put("config", publicConfig);
-        return body;
+        Overall status = critical ? Overall.UNHEALTHY : degraded ? Overall.DEGRADED : Overall.HEALTHY;
+        return new Checked(status, version, services, publicConfig);
     }
 
-    private record Cached(Instant at, long changes, Map<String, Object> body) {
+    /** The overall status; {@link #text()} is its value in the body. */
+    enum Overall {
+        HEALTHY, DEGRADED, UNHEALTHY;
+
+        @JsonValue
+        String text() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private record Checked(Overall status, String version, Map<String, DependencyProbe.Shown> services,
+            Map<String, Object> config) {
+    }
+
+    private record Cached(Instant at, long changes, Checked checked) {
+    }
+
+    /** The body without details. */
+    record StatusOnly(Overall status) {
+    }
+
+    /** The body with details. */
+    record Detailed(Overall status, String version, Map<String, DependencyProbe.Shown> services,
+            Map<String, Object> config, @JsonProperty("uptime_seconds") long uptimeSeconds) {
     }
 }

@@ -1,10 +1,11 @@
 package io.chatproxy.observe;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -56,29 +57,46 @@ public final class MetricsService implements HttpService {
             return;
         }
         ProxyMetrics.Snapshot s = metrics.snapshot(activeStreams.getAsInt());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("connections", ordered("active_streams", s.activeStreams(), "total_streams", s.totalStreams(),
-                "disconnects", s.disconnects()));
-        body.put("rate_limits", ordered("allowed", s.allowed(), "rejected", s.rejected(),
-                "by_scope", s.rejectedByScope(), "fallback_decisions",
-                s.rateLimitFallbacks()));
-        body.put("messages", ordered("received", s.messages(), "answers_by_status", s.outcomes(),
-                "threats_by_rule", s.threatsByRule()));
-        body.put("upstream", ordered("requests", s.upstreamRequests(), "errors", s.upstreamErrors(),
-                "circuit_breaker", breakerState.get(),
-                "bulkhead_rejections", s.bulkheadRejections(),
-                "ttfb_ms", ordered("p50", s.ttfbP50(), "p99", s.ttfbP99())));
-        body.put("sessions", ordered("created", s.sessionsCreated(), "invalid_tokens", s.invalidTokens(),
-                "fingerprint_mismatches", s.fingerprintMismatches()));
-        body.put("tracing", ordered("dropped_spans", droppedSpans.getAsLong()));
-        json.send(res, Status.OK_200, body);
+        json.send(res, Status.OK_200, new Figures(
+                new Connections(s.activeStreams(), s.totalStreams(), s.disconnects()),
+                new RateLimits(s.allowed(), s.rejected(), s.rejectedByScope(), s.rateLimitFallbacks()),
+                new Messages(s.messages(), s.outcomes(), s.threatsByRule()),
+                new Upstream(s.upstreamRequests(), s.upstreamErrors(), breakerState.get(), s.bulkheadRejections(),
+                        new Ttfb(s.ttfbP50(), s.ttfbP99())),
+                new Sessions(s.sessionsCreated(), s.invalidTokens(), s.fingerprintMismatches()),
+                new Tracing(droppedSpans.getAsLong())));
     }
 
-    private static Map<String, Object> ordered(Object... pairs) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put((String) pairs[i], pairs[i + 1]);
-        }
-        return map;
+    /** The body of {@code GET /metrics}. */
+    record Figures(Connections connections, @JsonProperty("rate_limits") RateLimits rateLimits, Messages messages,
+            Upstream upstream, Sessions sessions, Tracing tracing) {
+    }
+
+    record Connections(@JsonProperty("active_streams") int activeStreams,
+            @JsonProperty("total_streams") long totalStreams, long disconnects) {
+    }
+
+    record RateLimits(long allowed, long rejected, @JsonProperty("by_scope") Map<String, Long> byScope,
+            @JsonProperty("fallback_decisions") long fallbackDecisions) {
+    }
+
+    record Messages(long received, @JsonProperty("answers_by_status") Map<String, Long> answersByStatus,
+            @JsonProperty("threats_by_rule") Map<String, Long> threatsByRule) {
+    }
+
+    record Upstream(long requests, Map<String, Long> errors, @JsonProperty("circuit_breaker") String circuitBreaker,
+            @JsonProperty("bulkhead_rejections") Map<String, Long> bulkheadRejections,
+            @JsonProperty("ttfb_ms") Ttfb ttfbMs) {
+    }
+
+    /** Time to n8n's first chunk in milliseconds. */
+    record Ttfb(double p50, double p99) {
+    }
+
+    record Sessions(long created, @JsonProperty("invalid_tokens") long invalidTokens,
+            @JsonProperty("fingerprint_mismatches") long fingerprintMismatches) {
+    }
+
+    record Tracing(@JsonProperty("dropped_spans") long droppedSpans) {
     }
 }

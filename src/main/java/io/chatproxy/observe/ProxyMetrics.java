@@ -6,9 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
-import java.util.stream.Collectors;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -22,26 +20,25 @@ import io.chatproxy.ratelimit.RateLimitEvents;
 import io.chatproxy.session.SessionEvents;
 
 /**
- * The service's figures: kept per instance for {@code /metrics} (JSON for people) and mirrored into Helidon's meter
- * registry for Prometheus at {@code /observe/metrics}.
+ * The service's figures, counted once in Helidon's meter registry: Prometheus reads them at {@code /observe/metrics},
+ * and {@link #snapshot(int)} reads the same meters for {@code /metrics} (JSON for people).
  */
 public final class ProxyMetrics implements SessionEvents, RateLimitEvents, StreamEvents, AutoCloseable {
+    private static final String STREAMS_STARTED = "chat.streams.started";
+    private static final String STREAMS_ENDED = "chat.streams.ended";
+    private static final String DISCONNECTS = "chat.client.disconnects";
+    private static final String MESSAGES = "chat.messages.received";
+    private static final String SESSIONS_CREATED = "chat.sessions.created";
+    private static final String SESSIONS_REFUSED = "chat.sessions.refused";
+    private static final String ALLOWED = "chat.ratelimit.allowed";
+    private static final String REJECTED = "chat.ratelimit.rejected";
+    private static final String FALLBACKS = "chat.ratelimit.fallback";
+    private static final String BULKHEAD_REJECTED = "chat.bulkhead.rejected";
+    private static final String THREATS = "chat.threats.detected";
+    private static final String UPSTREAM_ERRORS = "chat.upstream.errors";
+
     private final MeterRegistry registry;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final LongAdder streamsTotal = new LongAdder();
-    private final LongAdder disconnects = new LongAdder();
-    private final LongAdder messages = new LongAdder();
-    private final LongAdder sessionsCreated = new LongAdder();
-    private final LongAdder invalidTokens = new LongAdder();
-    private final LongAdder fingerprintMismatches = new LongAdder();
-    private final LongAdder allowed = new LongAdder();
-    private final LongAdder upstreamRequests = new LongAdder();
-    private final LongAdder fallbacks = new LongAdder();
-    private final Map<String, LongAdder> rejectedByScope = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> upstreamErrors = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> threatsByRule = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> bulkheadRejections = new ConcurrentHashMap<>();
-    private final Map<MessageStatus, LongAdder> outcomes = new ConcurrentHashMap<>();
+    private final Map<CounterId, Counter> counters = new ConcurrentHashMap<>();
     private final Timer ttfb;
     private final Gauge<Integer> activeGauge;
     private Gauge<Integer> breakerGauge;
@@ -54,6 +51,9 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      */
     public ProxyMetrics(MeterRegistry registry, IntSupplier activeStreams) {
         this.registry = registry;
+        // Each instance counts in meters of its own: a previous instance in this JVM (tests start several) keeps its
+        // figures, but its meters leave the registry and stop answering at /observe/metrics.
+        registry.remove("chat.upstream.ttfb", List.of());
         this.ttfb = registry.getOrCreate(Timer.builder("chat.upstream.ttfb")
                 .description("Time from calling n8n to the first chunk")
                 .percentiles(0.5, 0.99));
@@ -65,26 +65,22 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
 
     @Override
     public void created() {
-        sessionsCreated.increment();
-        count("chat.sessions.created");
+        count(SESSIONS_CREATED);
     }
 
     @Override
     public void invalidToken() {
-        invalidTokens.increment();
-        count("chat.sessions.refused", Tag.create("reason", "invalid_token"));
+        count(SESSIONS_REFUSED, "reason", "invalid_token");
     }
 
     @Override
     public void fingerprintMismatch() {
-        fingerprintMismatches.increment();
-        count("chat.sessions.refused", Tag.create("reason", "fingerprint_mismatch"));
+        count(SESSIONS_REFUSED, "reason", "fingerprint_mismatch");
     }
 
     @Override
     public void allowed() {
-        allowed.increment();
-        count("chat.ratelimit.allowed");
+        count(ALLOWED);
     }
 
     /**
@@ -104,45 +100,37 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      * @param group route group
      */
     public void bulkheadRejected(String group) {
-        bulkheadRejections.computeIfAbsent(group, g -> new LongAdder()).increment();
-        count("chat.bulkhead.rejected", Tag.create("route", group));
+        count(BULKHEAD_REJECTED, "route", group);
     }
 
     /** A rate-limit decision was made without Redis. */
     public void rateLimitFallback() {
-        fallbacks.increment();
-        count("chat.ratelimit.fallback");
+        count(FALLBACKS);
     }
 
     @Override
     public void rejected(String scope) {
-        rejectedByScope.computeIfAbsent(scope, s -> new LongAdder()).increment();
-        count("chat.ratelimit.rejected", Tag.create("limit", scope));
+        count(REJECTED, "limit", scope);
     }
 
     @Override
     public void streamStarted() {
-        streamsTotal.increment();
-        upstreamRequests.increment();
-        count("chat.streams.started");
+        count(STREAMS_STARTED);
     }
 
     @Override
     public void streamEnded(MessageStatus outcome, int chunks) {
-        outcomes.computeIfAbsent(outcome, s -> new LongAdder()).increment();
-        count("chat.streams.ended", Tag.create("outcome", outcome.text()));
+        count(STREAMS_ENDED, "outcome", outcome.text());
     }
 
     @Override
     public void clientDisconnected() {
-        disconnects.increment();
-        count("chat.client.disconnects");
+        count(DISCONNECTS);
     }
 
     @Override
     public void messageReceived() {
-        messages.increment();
-        count("chat.messages.received");
+        count(MESSAGES);
     }
 
     @Override
@@ -153,26 +141,29 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
     @Override
     public void threatDetected(List<String> rules) {
         for (String rule : rules) {
-            threatsByRule.computeIfAbsent(rule, r -> new LongAdder()).increment();
-            count("chat.threats.detected", Tag.create("rule", rule));
+            count(THREATS, "rule", rule);
         }
     }
 
     @Override
     public void upstreamFailed(String code) {
-        upstreamErrors.computeIfAbsent(code, s -> new LongAdder()).increment();
-        count("chat.upstream.errors", Tag.create("code", code));
+        count(UPSTREAM_ERRORS, "code", code);
     }
 
-    /** A snapshot for the JSON endpoint. */
+    /**
+     * The figures now, read from the meters.
+     *
+     * @param activeStreams open streams now
+     * @return the figures
+     */
     public Snapshot snapshot(int activeStreams) {
-        return new Snapshot(activeStreams, streamsTotal.sum(), disconnects.sum(), messages.sum(),
-                sessionsCreated.sum(), invalidTokens.sum(), fingerprintMismatches.sum(), allowed.sum(),
-                sums(rejectedByScope), upstreamRequests.sum(), sums(upstreamErrors),
-                outcomes.entrySet().stream().collect(Collectors.toMap(
-                        e -> e.getKey().text(), e -> e.getValue().sum(), Long::sum, TreeMap::new)),
-                millis(0.5), millis(0.99), sums(threatsByRule), fallbacks.sum(),
-                sums(bulkheadRejections));
+        long started = total(STREAMS_STARTED);
+        // every stream started is one call to n8n
+        return new Snapshot(activeStreams, started, total(DISCONNECTS), total(MESSAGES),
+                total(SESSIONS_CREATED), byTag(SESSIONS_REFUSED).getOrDefault("invalid_token", 0L),
+                byTag(SESSIONS_REFUSED).getOrDefault("fingerprint_mismatch", 0L), total(ALLOWED),
+                byTag(REJECTED), started, byTag(UPSTREAM_ERRORS), byTag(STREAMS_ENDED),
+                millis(0.5), millis(0.99), byTag(THREATS), total(FALLBACKS), byTag(BULKHEAD_REJECTED));
     }
 
     @Override
@@ -192,20 +183,40 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
         return 0;
     }
 
-    private void count(String name, Tag... tags) {
-        // looked up once per name and tag values: the registry's getOrCreate builds and hashes a meter id every call
-        StringBuilder key = new StringBuilder(name);
-        for (Tag tag : tags) {
-            key.append('\u0000').append(tag.key()).append('\u0000').append(tag.value());
-        }
-        counters.computeIfAbsent(key.toString(),
-                k -> registry.getOrCreate(Counter.builder(name).tags(List.of(tags)))).increment();
+    private void count(String name) {
+        count(name, "", "");
     }
 
-    private static Map<String, Long> sums(Map<String, LongAdder> adders) {
-        Map<String, Long> sums = new TreeMap<>();
-        adders.forEach((k, v) -> sums.put(k, v.sum()));
-        return sums;
+    private void count(String name, String tag, String value) {
+        // kept per name and tag: the registry's getOrCreate builds and hashes a meter id every call
+        counters.computeIfAbsent(new CounterId(name, tag, value), this::register).increment();
+    }
+
+    private Counter register(CounterId id) {
+        List<Tag> tags = id.tag().isEmpty() ? List.of() : List.of(Tag.create(id.tag(), id.value()));
+        registry.remove(id.name(), tags); // a previous instance's meter (see the constructor)
+        return registry.getOrCreate(Counter.builder(id.name()).tags(tags));
+    }
+
+    /** A counter without tags; 0 until its first event. */
+    private long total(String name) {
+        Counter counter = counters.get(new CounterId(name, "", ""));
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** A counter's values by its one tag's value, sorted; a value appears with its first event. */
+    private Map<String, Long> byTag(String name) {
+        Map<String, Long> values = new TreeMap<>();
+        counters.forEach((id, counter) -> {
+            if (id.name().equals(name)) {
+                values.merge(id.value(), counter.count(), Long::sum);
+            }
+        });
+        return values;
+    }
+
+    /** A counter's name and its one tag ({@code ""} when it has none). */
+    private record CounterId(String name, String tag, String value) {
     }
 
     /**

@@ -1,10 +1,9 @@
 package io.chatproxy.security;
 
 import java.util.List;
-import java.util.Map;
 
 /**
- * What threat detection found in a message.
+ * What threat detection found in a message; passed to n8n as {@code metadata.threat} ({@code score}, {@code rules}).
  *
  * @param score sum of the weights of the rules that matched
  * @param rules names of the rules that matched
@@ -16,10 +15,5 @@ public record ThreatVerdict(int score, List<String> rules) {
     /** Whether any rule matched. */
     public boolean suspicious() {
         return !rules.isEmpty();
-    }
-
-    /** The form passed to n8n as {@code metadata.threat}. */
-    public Map<String, Object> asMetadata() {
-        return Map.of("score", score, "rules", rules);
     }
 }

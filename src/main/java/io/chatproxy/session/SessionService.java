@@ -1,11 +1,11 @@
 package io.chatproxy.session;
 
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
@@ -85,10 +85,7 @@ public final class SessionService implements HttpService {
         String fingerprint = BrowserFingerprint.of(req.headers());
         Session session = opener.open(domain, pageUrl, fingerprint);
         cookie.write(res, authenticator.issue(session, origin, fingerprint, session.expiresAt()));
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("session_id", session.id());
-        answer.put("expires_at", session.expiresAt().toString());
-        json.send(res, Status.CREATED_201, answer);
+        json.send(res, Status.CREATED_201, new Created(session.id(), session.expiresAt().toString()));
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
@@ -102,12 +99,8 @@ public final class SessionService implements HttpService {
             json.send(res, Status.UNAUTHORIZED_401, new Invalid(false, ErrorBody.of(req, e).error()));
             return;
         }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("valid", true);
-        answer.put("session_id", session.id());
-        answer.put("origin_domain", session.session().originDomain());
-        answer.put("expires_at", session.session().expiresAt().toString());
-        json.send(res, Status.OK_200, answer);
+        json.send(res, Status.OK_200, new Valid(true, session.id(), session.session().originDomain(),
+                session.session().expiresAt().toString()));
     }
 
     /** The answer of {@code /validate} for a session that is not valid. */
@@ -118,6 +111,36 @@ public final class SessionService implements HttpService {
         AuthenticatedSession session = authenticator.authenticate(req, res, true);
         store.revoke(session.id(), clock.instant());
         cookie.clear(res);
-        json.send(res, Status.OK_200, Map.of("revoked", true, "session_id", session.id()));
+        json.send(res, Status.OK_200, new Revoked(true, session.id()));
+    }
+
+    /**
+     * The answer to {@code POST /create}.
+     *
+     * @param sessionId the new session
+     * @param expiresAt ISO-8601 instant
+     */
+    record Created(@JsonProperty("session_id") String sessionId, @JsonProperty("expires_at") String expiresAt) {
+    }
+
+    /**
+     * The answer to {@code GET /validate} for a valid cookie.
+     *
+     * @param valid always true
+     * @param sessionId the session
+     * @param originDomain the site it was opened on
+     * @param expiresAt ISO-8601 instant
+     */
+    record Valid(boolean valid, @JsonProperty("session_id") String sessionId,
+            @JsonProperty("origin_domain") String originDomain, @JsonProperty("expires_at") String expiresAt) {
+    }
+
+    /**
+     * The answer to {@code DELETE /}.
+     *
+     * @param revoked always true
+     * @param sessionId the ended session
+     */
+    record Revoked(boolean revoked, @JsonProperty("session_id") String sessionId) {
     }
 }

@@ -2,7 +2,6 @@ package io.chatproxy.upstream;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 import io.chatproxy.config.SettingsReader;
@@ -30,7 +29,7 @@ public record N8nSettings(Optional<URI> webhookUrl,
         int maxAnswerChars,
         int maxLineBytes,
         boolean jwtAuth,
-        Optional<Map.Entry<String, String>> authHeader) {
+        Optional<HeaderAuth> authHeader) {
     /**
      * Reads the settings.
      *
@@ -57,7 +56,7 @@ public record N8nSettings(Optional<URI> webhookUrl,
                 authHeader(r));
     }
 
-    private static Optional<Map.Entry<String, String>> authHeader(SettingsReader r) {
+    private static Optional<HeaderAuth> authHeader(SettingsReader r) {
         Optional<String> name = r.optionalString("n8n.header-auth.name");
         Optional<String> value = r.optionalString("n8n.header-auth.value");
         if (name.isPresent() != value.isPresent()) {
@@ -66,6 +65,19 @@ public record N8nSettings(Optional<URI> webhookUrl,
         if (name.isPresent() && !name.get().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
             throw SettingsReader.invalid("n8n.header-auth.name", "is not a valid header name");
         }
-        return name.map(n -> Map.entry(n, value.get()));
+        return name.map(n -> new HeaderAuth(n, value.get()));
+    }
+
+    /**
+     * The header n8n's Header Auth checks.
+     *
+     * @param name header name
+     * @param value header value (a secret)
+     */
+    public record HeaderAuth(String name, String value) {
+        @Override
+        public String toString() {
+            return "HeaderAuth[name=" + name + ", value=***]";
+        }
     }
 }

@@ -7,13 +7,14 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.common.socket.SocketOptions;
@@ -23,6 +24,7 @@ import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 
 import io.chatproxy.security.JwtCodec;
+import io.chatproxy.security.ThreatVerdict;
 
 /**
  * Calls the n8n webhook the way its Chat Trigger expects ({@code action}, {@code sessionId}, {@code chatInput},
@@ -76,7 +78,7 @@ public final class N8nWebhookUpstream implements Upstream {
                         request.sessionId(), settings.tokenTtl(), Map.of("origin", request.origin()),
                         Optional.of(UUID.randomUUID().toString())));
             }
-            settings.authHeader().ifPresent(h -> call.header(HeaderNames.create(h.getKey()), h.getValue()));
+            settings.authHeader().ifPresent(h -> call.header(HeaderNames.create(h.name()), h.value()));
             settings.apiKey().ifPresent(key -> call.header(HeaderNames.create("X-N8N-API-KEY"), key));
             if (!request.traceparent().isEmpty()) {
                 call.header(HeaderNames.create("traceparent"), request.traceparent());
@@ -101,24 +103,26 @@ public final class N8nWebhookUpstream implements Upstream {
     }
 
     private byte[] body(UpstreamRequest request) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("origin_domain", request.originDomain());
-        metadata.put("page_url", request.pageUrl());
-        metadata.put("message_id", request.messageId());
-        metadata.put("request_id", request.requestId());
-        if (request.threat().suspicious()) {
-            metadata.put("threat", request.threat().asMetadata());
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("action", "sendMessage");
-        body.put("sessionId", request.sessionId());
-        body.put("chatInput", request.message());
-        body.put("metadata", metadata);
+        Metadata metadata = new Metadata(request.originDomain(), request.pageUrl(), request.messageId(),
+                request.requestId(), request.threat().suspicious() ? request.threat() : null);
         try {
-            return mapper.writeValueAsBytes(body);
+            return mapper.writeValueAsBytes(new WebhookBody("sendMessage", request.sessionId(), request.message(),
+                    metadata));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What n8n's Chat Trigger reads. */
+    record WebhookBody(String action, String sessionId, String chatInput, Metadata metadata) {
+    }
+
+    /** The {@code metadata} object: {@code threat} only when a rule matched. */
+    record Metadata(@JsonProperty("origin_domain") String originDomain,
+            @JsonProperty("page_url") String pageUrl,
+            @JsonProperty("message_id") String messageId,
+            @JsonProperty("request_id") String requestId,
+            @JsonInclude(JsonInclude.Include.NON_NULL) ThreatVerdict threat) {
     }
 
     private static UpstreamException connectFailure(RuntimeException e) {
