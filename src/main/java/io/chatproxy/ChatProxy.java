@@ -16,51 +16,31 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 
 import io.chatproxy.chat.ActiveStreams;
-import io.chatproxy.chat.AnswerJournal;
-import io.chatproxy.chat.LocalAnswerJournal;
-import io.chatproxy.chat.RedisAnswerJournal;
-import io.chatproxy.chat.AnswerRelay;
-import io.chatproxy.chat.ChatService;
-import io.chatproxy.chat.MessageStore;
-import io.chatproxy.chat.MessageIntake;
-import io.chatproxy.chat.MessageText;
-import io.chatproxy.chat.N8nChatService;
+import io.chatproxy.chat.Chat;
+import io.chatproxy.persistence.Persistence;
+import io.chatproxy.ratelimit.RateLimits;
+import io.chatproxy.session.Sessions;
 import io.chatproxy.chat.StreamSettings;
-import io.chatproxy.chat.StreamWatchdog;
 import io.chatproxy.observe.HealthService;
 import io.chatproxy.observe.MetricsService;
 import io.chatproxy.observe.ProxyMetrics;
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.StorageUnavailableException;
-import io.chatproxy.persistence.Sweeper;
 import io.chatproxy.observe.DependencyProbe;
-import io.chatproxy.ratelimit.LocalRateLimiter;
 import io.chatproxy.routes.BodyLimitFilter;
 import io.chatproxy.routes.RouteTable;
 import io.chatproxy.ratelimit.RateLimiter;
-import io.chatproxy.ratelimit.RedisRateLimiter;
-import io.chatproxy.ratelimit.ResilientRateLimiter;
 import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.resilience.Drain;
 import io.chatproxy.resilience.GuardedUpstream;
 import io.chatproxy.resilience.Admission;
-import io.chatproxy.session.PageUrls;
-import io.chatproxy.session.RedisSessionCache;
-import io.chatproxy.session.SessionCache;
-import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
 import io.chatproxy.security.CorsFilter;
 import io.chatproxy.security.RequestOriginFilter;
-import io.chatproxy.security.ThreatDetector;
 import io.chatproxy.security.JwtCodec;
 import io.chatproxy.security.SecuritySettings;
 import io.chatproxy.security.TokenKind;
-import io.chatproxy.session.SessionAuthenticator;
-import io.chatproxy.session.SessionCookie;
-import io.chatproxy.session.SessionOpener;
-import io.chatproxy.session.SessionService;
-import io.chatproxy.session.SessionStore;
 import io.chatproxy.upstream.DemoUpstream;
 import io.chatproxy.upstream.N8nWebhookUpstream;
 import io.chatproxy.upstream.Upstream;
@@ -82,77 +62,45 @@ public final class ChatProxy implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(ChatProxy.class.getName());
 
     private final AppSettings settings;
-    private final Database database;
+    private final Persistence persistence;
     private final Optional<RedisConnections> redis;
-    private final Sweeper sweeper;
     private final GuardedUpstream upstream;
     private final RouteTable routes = new RouteTable();
     private final Drain drain = new Drain(routes);
     private final Admission admission;
     private final ProxyMetrics metrics;
     private final ActiveStreams activeStreams = new ActiveStreams();
-    private final StreamWatchdog watchdog;
     private final JsonCodec json;
-    private final SessionService sessionService;
-    private final ChatService chatService;
-    private final N8nChatService n8nChatService;
+    private final Sessions sessions;
+    private final Chat chat;
     private final HealthService healthService;
     private final MetricsService metricsService;
     private final Tracing tracing;
 
     private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock) {
         this.settings = settings;
-        this.json = new JsonCodec(settings.security().maxBodyBytes());
+        SecuritySettings security = settings.security();
+        RedisSettings redisSettings = settings.redis();
+        this.json = new JsonCodec(security.maxBodyBytes());
         this.tracing = Tracing.create(settings.config().get("otel"));
+        this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
         this.upstream = new GuardedUpstream(tracing.enabled() ? new TracedUpstream(rawUpstream, tracing) : rawUpstream,
                 settings.resilience());
-        SecuritySettings security = settings.security();
-        this.database = Database.open(settings.database());
-        RedisSettings redisSettings = settings.redis();
+        this.persistence = Persistence.open(settings.database(), clock);
         this.redis = redisSettings.url().map(url -> RedisConnections.connect(url, redisSettings.cluster(),
-                redisSettings.keyPrefix(),
-                redisSettings.commandTimeout(), redisSettings.recovery()));
-        this.sweeper = new Sweeper(database, settings.database(), clock);
-        this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
-        JwtCodec sessionTokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
-                security.sessionKey(), security.previousSessionKeys(), clock);
-        SessionStore sessions = new SessionStore(database, redis
-                .<SessionCache>map(r -> new RedisSessionCache(r, redisSettings.sessionCacheTtl(), clock))
-                .orElse(SessionCache.NONE));
-        SessionCookie cookie = new SessionCookie(settings.session());
-        SessionAuthenticator authenticator = new SessionAuthenticator(sessionTokens, sessions, cookie,
-                security.sessionTtl(),
-                security.absoluteSessionLifetime(), clock,
-                metrics);
-        RateLimiter limiter = redis.<RateLimiter>map(r -> new ResilientRateLimiter(
-                new RedisRateLimiter(r, clock), new LocalRateLimiter(clock), redisSettings.onFailure(),
-                redisSettings.replicas(), metrics::rateLimitFallback))
-                .orElseGet(() -> new LocalRateLimiter(clock));
-        RateLimitGuard rateLimits = new RateLimitGuard(limiter, settings.rateLimits(), metrics);
+                redisSettings.keyPrefix(), redisSettings.commandTimeout(), redisSettings.recovery()));
+        RateLimits rateLimits = RateLimits.create(settings.rateLimits(), redisSettings, redis, metrics,
+                metrics::rateLimitFallback, clock);
         ClientAddress clientAddress = new ClientAddress(security.trustedProxies());
-        MessageStore messages = new MessageStore(database, clock);
+        this.sessions = Sessions.create(security, settings.session(), redisSettings, redis, persistence.database(),
+                rateLimits.guard(), clientAddress, metrics, json, clock);
         StreamSettings streams = StreamSettings.of(settings.chat(), settings.n8n(), settings.resilience(),
-                redisSettings.url().isPresent());
-        AnswerJournal journal = redis.<AnswerJournal>map(r -> new RedisAnswerJournal(
-                r, streams.resumeTtl(), streams.lease()))
-                .orElseGet(() -> new LocalAnswerJournal(streams.resumeTtl(),
-                        LocalAnswerJournal.DEFAULT_MAX_ENDED_CHARS, clock));
-        this.watchdog = new StreamWatchdog(activeStreams, streams);
-        AnswerRelay relay = new AnswerRelay(upstream, messages, json, streams, metrics, activeStreams,
-                journal);
-        PageUrls pageUrls = new PageUrls(settings.session().forwardPageQuery());
-        SessionOpener opener = new SessionOpener(sessions, security.sessionTtl(), clock, metrics);
-        this.sessionService = new SessionService(sessions, authenticator, cookie, security.allowedOrigins(), json,
-                clock, rateLimits, clientAddress, opener, pageUrls);
-        MessageIntake intake = new MessageIntake(new MessageText(streams.maxMessageLength()),
-                new ThreatDetector(), settings.threats(), rateLimits, clientAddress,
-                messages, metrics, settings.logMessageContent());
-        this.chatService = new ChatService(authenticator, intake, messages, relay, journal, streams, json,
-                pageUrls, rateLimits, clientAddress, settings.history());
-        this.n8nChatService = new N8nChatService(security.allowedOrigins(), sessions, opener, rateLimits,
-                clientAddress, intake, messages, relay, json, clock, settings.history());
-        this.healthService = new HealthService(probes(limiter, upstream), settings.publicView(), json, clock,
-                version(), settings.observe().healthDetails(), database::stateChanges);
+                redis.isPresent());
+        this.chat = Chat.create(streams, settings.history(), settings.threats(), settings.logMessageContent(),
+                new Chat.Parts(persistence.database(), redis, upstream, sessions, rateLimits.guard(), clientAddress,
+                        security.allowedOrigins(), activeStreams, metrics, json, clock));
+        this.healthService = new HealthService(probes(rateLimits.limiter(), upstream), settings.publicView(), json,
+                clock, version(), settings.observe().healthDetails(), persistence.database()::stateChanges);
         this.metricsService = new MetricsService(metrics, activeStreams::count, json, upstream::breakerState,
                 tracing::droppedSpans);
         this.admission = new Admission(settings.resilience(), metrics::bulkheadRejected, routes);
@@ -204,9 +152,9 @@ public final class ChatProxy implements AutoCloseable {
                 .addFilter(new BodyLimitFilter(routes, security.maxBodyBytes()))
                 .addFilter(drain)
                 .addFilter(admission)
-                .register("/api/v1/session", routes.checked("/api/v1/session", sessionService))
-                .register("/api/v1/chat", routes.checked("/api/v1/chat", chatService))
-                .register("/api/v1/n8n", routes.checked("/api/v1/n8n", n8nChatService))
+                .register("/api/v1/session", routes.checked("/api/v1/session", sessions.service()))
+                .register("/api/v1/chat", routes.checked("/api/v1/chat", chat.service()))
+                .register("/api/v1/n8n", routes.checked("/api/v1/n8n", chat.n8nService()))
                 .register("/health", routes.checked("/health", healthService))
                 .register("/metrics", routes.checked("/metrics", metricsService))
                 .register("/", routes.checked("/", new WidgetAssets()));
@@ -218,16 +166,6 @@ public final class ChatProxy implements AutoCloseable {
                 .location("/WEB")
                 .welcome("index.html")
                 .build()));
-    }
-
-    /** Admission per route group. */
-    public Admission admission() {
-        return admission;
-    }
-
-    /** Every route and its guards. */
-    public RouteTable routes() {
-        return routes;
     }
 
     /** The settings this application was built from. */
@@ -250,42 +188,43 @@ public final class ChatProxy implements AutoCloseable {
 
     /** Whether the database answers (for readiness). */
     public boolean databaseUp() {
-        return database.ping();
+        return persistence.database().ping();
     }
 
     /** Starts background work (the database sweep). */
     public void startBackgroundWork() {
-        sweeper.start();
+        persistence.startSweeping();
     }
 
-    /** The sweeper (tests run it directly). */
-    public Sweeper sweeper() {
-        return sweeper;
+    /** What tests look into (through {@code io.chatproxy.testing.TestApp}), not used by the application. */
+    Internals internals() {
+        return new Internals(admission, routes, persistence, activeStreams);
     }
 
-    /** Streams open now. */
-    public ActiveStreams activeStreams() {
-        return activeStreams;
-    }
-
-    /** The database (tests inspect it). */
-    public Database database() {
-        return database;
+    /**
+     * The parts tests inspect.
+     *
+     * @param admission admission per route group
+     * @param routes every route and its guards
+     * @param persistence the database and its sweeper
+     * @param activeStreams streams open now
+     */
+    record Internals(Admission admission, RouteTable routes, Persistence persistence, ActiveStreams activeStreams) {
     }
 
     @Override
     public void close() {
         activeStreams.shutdownAll();
-        watchdog.close();
-        sweeper.close();
+        chat.close();
         metrics.close();
         redis.ifPresent(RedisConnections::close);
-        database.close();
+        persistence.close();
         tracing.close();
     }
 
     private List<DependencyProbe> probes(RateLimiter limiter, GuardedUpstream upstream) {
         List<DependencyProbe> probes = new ArrayList<>();
+        Database database = persistence.database();
         probes.add(DependencyProbe.timed("database", true, database::ping,
                 Map.of("kind", database.postgres() ? "postgresql" : "h2")));
         redis.ifPresent(r -> probes.add(new DependencyProbe("redis", false, () -> {

@@ -45,16 +45,15 @@ public final class ChatService implements HttpService {
      * @param intake checks, limits and stores messages
      * @param messages message store
      * @param relay relays answers
-     * @param journal chunks of answers in flight, for resuming
-     * @param settings stream timing
+     * @param resumer resumes answers from the journal or the database
      * @param json JSON codec
      * @param pageUrls checks and strips page URLs
      * @param rateLimits limits resumes
      * @param clientAddress the client's address behind trusted proxies
      * @param history history page sizes
      */
-    public ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
-            AnswerRelay relay, AnswerJournal journal, StreamSettings settings, JsonCodec json, PageUrls pageUrls,
+    ChatService(SessionAuthenticator authenticator, MessageIntake intake, MessageStore messages,
+            AnswerRelay relay, AnswerResumer resumer, JsonCodec json, PageUrls pageUrls,
             RateLimitGuard rateLimits, ClientAddress clientAddress, HistorySettings history) {
         this.rateLimits = rateLimits;
         this.history = history;
@@ -63,7 +62,7 @@ public final class ChatService implements HttpService {
         this.intake = intake;
         this.messages = messages;
         this.relay = relay;
-        this.resumer = new AnswerResumer(messages, journal, json, settings);
+        this.resumer = resumer;
         this.json = json;
         this.pageUrls = pageUrls;
     }

@@ -74,11 +74,6 @@ public final class HealthService implements HttpService {
         rules.get("/", this::health);
     }
 
-    /** The current overall status: healthy, degraded or unhealthy (cached like the endpoint). */
-    public String status() {
-        return current().checked().status().text();
-    }
-
     private void health(ServerRequest req, ServerResponse res) {
         Checked checked = current().checked();
         Status status = checked.status() == Overall.UNHEALTHY ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200;

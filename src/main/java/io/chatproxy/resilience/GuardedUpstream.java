@@ -78,8 +78,4 @@ public final class GuardedUpstream implements Upstream {
         };
     }
 
-    /** Seconds a caller should wait while the breaker is open. */
-    public long retryAfterSeconds() {
-        return openSeconds;
-    }
 }

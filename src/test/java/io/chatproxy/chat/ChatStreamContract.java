@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.security.JwtCodec;
 import io.chatproxy.security.SigningKey;
 import io.chatproxy.security.TokenKind;
@@ -434,7 +435,7 @@ abstract class ChatStreamContract {
         JsonNode metrics = visitor.get("/metrics").json();
         assertThat(metrics.get("connections").get("total_streams").asLong(), is(before + 1));
         assertThat(metrics.get("connections").get("active_streams").asInt(), is(0));
-        assertThat(app.app().activeStreams().count(), is(0));
+        assertThat(AppInternals.activeStreams(app.app()).count(), is(0));
         assertThat(metrics.get("upstream").get("ttfb_ms").get("p50").asDouble(), greaterThan(0.0));
         assertThat(metrics.get("upstream").get("ttfb_ms").get("p50").asDouble(), lessThan(5000.0));
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.RawHttp;
 import io.chatproxy.testing.TestApp;
@@ -76,7 +77,7 @@ class WholeAnswerCapTest {
         // one goes on in the background, the other is stopped
         assertThat(awaitOpenAnswers(1, 10_000), is(1));
         Thread.sleep(500);
-        assertThat(app.app().activeStreams().count(), is(1));
+        assertThat(AppInternals.activeStreams(app.app()).count(), is(1));
     }
 
     @Test
@@ -115,9 +116,9 @@ class WholeAnswerCapTest {
 
     private int awaitOpenAnswers(int expected, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (app.app().activeStreams().count() != expected && System.currentTimeMillis() < deadline) {
+        while (AppInternals.activeStreams(app.app()).count() != expected && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
-        return app.app().activeStreams().count();
+        return AppInternals.activeStreams(app.app()).count();
     }
 }

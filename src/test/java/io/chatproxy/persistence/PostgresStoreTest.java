@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.MutableClock;
 import io.chatproxy.testing.PostgresDatabase;
@@ -176,7 +177,7 @@ class PostgresStoreTest {
             fresh.createSession();
             clock.advance(Duration.ofDays(12));
 
-            Sweeper.Result result = app.app().sweeper().sweep();
+            Sweeper.Result result = AppInternals.sweeper(app.app()).sweep();
 
             assertThat(result.sessionsDeleted(), is(1L));
             try (Connection c = database.connect();
@@ -185,7 +186,7 @@ class PostgresStoreTest {
                 rs.next();
                 assertThat(rs.getInt(1), is(0));
             }
-            assertThat(app.app().sweeper().sweep().sessionsDeleted(), is(0L));
+            assertThat(AppInternals.sweeper(app.app()).sweep().sessionsDeleted(), is(0L));
         }
     }
 }

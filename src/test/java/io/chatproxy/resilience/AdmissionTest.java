@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.routes.AdmissionGroup;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.FakeN8n.Reply;
@@ -62,7 +63,7 @@ class AdmissionTest {
         assertThat(waitedMillis, greaterThanOrEqualTo(300L));
         assertThat(read(waited), containsString("event: end"));
         assertThat(read(holding), containsString("event: end"));
-        assertThat(app.app().admission().admitted(AdmissionGroup.CHAT), is(2L));
+        assertThat(AppInternals.admission(app.app()).admitted(AdmissionGroup.CHAT), is(2L));
     }
 
     @Test
@@ -120,7 +121,7 @@ class AdmissionTest {
         }
 
         assertThat(byStatus, is(Map.of(201, burst)));
-        assertThat(app.app().admission().waiting(AdmissionGroup.SESSION), is(0));
+        assertThat(AppInternals.admission(app.app()).waiting(AdmissionGroup.SESSION), is(0));
     }
 
     private void serve(String permits, String maxWait, String maxWaiters) {

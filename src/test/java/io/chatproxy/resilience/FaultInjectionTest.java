@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.FakeN8n.Reply;
 import io.chatproxy.testing.SseEvent;
@@ -53,7 +54,8 @@ class FaultInjectionTest {
     void stop() {
         if (app != null) {
             assertThat("no stream left open", app.awaitNoOpenStreams(), is(0));
-            assertThat("no database connection left in use", app.app().database().poolState().active(), is(0));
+            assertThat("no database connection left in use", AppInternals.database(app.app()).poolState().active(),
+                    is(0));
             app.close();
         }
         n8n.close();
@@ -299,7 +301,7 @@ class FaultInjectionTest {
         assertThat(refused.errorCode(), is("server_draining"));
         assertThat(rest.getLast().event(), is("error"));
         assertThat(json(rest.getLast()).get("code").asText(), is("server_shutdown"));
-        assertThat(app.app().activeStreams().count(), is(0));
+        assertThat(AppInternals.activeStreams(app.app()).count(), is(0));
         app = null;
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.TestApp;
 import io.chatproxy.testing.Visitor;
@@ -75,7 +76,7 @@ class RouteTableTest {
 
     @Test
     void everyRegisteredRouteIsDeclaredAndEveryDeclaredRouteIsRegistered() {
-        RouteTable table = app.app().routes();
+        RouteTable table = AppInternals.routes(app.app());
         assertThat(table.registered(), is(Set.copyOf(table.routes())));
         Set<String> declared = new HashSet<>();
         table.routes().forEach(r -> declared.add(key(r)));
@@ -84,7 +85,7 @@ class RouteTableTest {
 
     @Test
     void everyRouteHasTheGuardsOfItsKind() {
-        for (Route route : app.app().routes().routes()) {
+        for (Route route : AppInternals.routes(app.app()).routes()) {
             RouteGroup g = route.group();
             assertThat(key(route), new Guards(g.admission(), g.refusedWhileDraining(), g.rateLimits(), g.cors(),
                     g.body()), is(EXPECTED.get(key(route))));
@@ -93,7 +94,7 @@ class RouteTableTest {
 
     @Test
     void theApiPrefixHoldsExactlyTheRoutesThatAnswerCors() {
-        RouteTable table = app.app().routes();
+        RouteTable table = AppInternals.routes(app.app());
         for (Route route : table.routes()) {
             assertThat(key(route), table.api(route.path()), is(route.group().cors()));
         }
@@ -101,7 +102,7 @@ class RouteTableTest {
 
     @Test
     void probesAndTheApiAnswerDataAndEverythingElseIsAPage() {
-        RouteTable table = app.app().routes();
+        RouteTable table = AppInternals.routes(app.app());
         for (String probe : List.of("/health", "/metrics", "/observe/health", "/observe/metrics")) {
             assertThat(probe, table.probe(probe) && table.data(probe), is(true));
         }
@@ -115,7 +116,7 @@ class RouteTableTest {
 
     @Test
     void corsHeadersOnlyOnApiRoutes() {
-        for (Route route : app.app().routes().routes()) {
+        for (Route route : AppInternals.routes(app.app()).routes()) {
             Visitor.Answer answer = send(route, "", false);
             // the widget's script is public ("*"); only API routes echo the visitor's origin
             assertThat(key(route), answer.header("Access-Control-Allow-Origin").filter(TestApp.ORIGIN::equals)
@@ -125,8 +126,8 @@ class RouteTableTest {
 
     @Test
     void everyRouteWaitsInItsOwnAdmissionGroup() {
-        var admission = app.app().admission();
-        for (Route route : app.app().routes().routes()) {
+        var admission = AppInternals.admission(app.app());
+        for (Route route : AppInternals.routes(app.app()).routes()) {
             Map<AdmissionGroup, Long> before = new java.util.EnumMap<>(AdmissionGroup.class);
             for (AdmissionGroup g : AdmissionGroup.values()) {
                 before.put(g, admission.admitted(g));
@@ -141,7 +142,7 @@ class RouteTableTest {
 
     @Test
     void bodiesAboveTheRouteLimitAreRefusedBeforeTheHandler() {
-        for (Route route : app.app().routes().routes()) {
+        for (Route route : AppInternals.routes(app.app()).routes()) {
             long limit = route.group().body() == JSON ? 2048 : 0;
             Visitor.Answer answer = send(route, "x".repeat((int) limit + 1), false);
             assertThat(key(route), answer.status(), is(413));
@@ -155,7 +156,7 @@ class RouteTableTest {
     void whileDrainingOnlyTheStreamingRoutesRefuseNewWork() {
         try (TestApp draining = TestApp.start(Map.of("N8N_WEBHOOK_URL", n8n.webhookUrl().toString()))) {
             draining.app().drain();
-            for (Route route : draining.app().routes().routes()) {
+            for (Route route : AppInternals.routes(draining.app()).routes()) {
                 Visitor.Answer answer = send(draining, route, route.group().body() == JSON ? "{}" : "", false);
                 if (route.group().refusedWhileDraining()) {
                     assertThat(key(route), answer.status(), is(503));

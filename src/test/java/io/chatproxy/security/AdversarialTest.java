@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.testing.FakeN8n;
 import io.chatproxy.testing.RawHttp;
 import io.chatproxy.testing.TestApp;
@@ -336,7 +337,8 @@ class AdversarialTest {
     }
 
     private long count(String table) {
-        try (var rows = app.app().database().client().execute().query("SELECT count(*) AS n FROM " + table)) {
+        try (var rows = AppInternals.database(app.app()).client().execute()
+                .query("SELECT count(*) AS n FROM " + table)) {
             return rows.findFirst().orElseThrow().column("n").get(Long.class);
         }
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.testing.FakeN8n;
@@ -66,7 +67,7 @@ class SessionCacheRevocationTest {
         SessionStore[] sessions = new SessionStore[1];
         SessionCache racing = new Racing(new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()),
                 () -> revokedInTheGap.set(sessions[0].revoke(id, Instant.now())));
-        sessions[0] = new SessionStore(app.app().database(), racing);
+        sessions[0] = new SessionStore(AppInternals.database(app.app()), racing);
 
         Session looked = sessions[0].find(id).orElseThrow();
 
@@ -84,7 +85,7 @@ class SessionCacheRevocationTest {
         visitor.createSession();
         String key = redis.prefix() + "session:" + visitor.sessionId();
         redis.run(r -> r.del(key));
-        SessionStore sessions = new SessionStore(app.app().database(),
+        SessionStore sessions = new SessionStore(AppInternals.database(app.app()),
                 new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()));
 
         assertThat(sessions.find(visitor.sessionId()).isPresent(), is(true));

@@ -13,6 +13,7 @@ import java.util.UUID;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 
+import io.chatproxy.AppInternals;
 import io.chatproxy.AppSettings;
 import io.chatproxy.ChatProxy;
 import io.chatproxy.Main;
@@ -120,7 +121,7 @@ public final class TestApp implements AutoCloseable {
      */
     public int awaitNoOpenStreams() {
         long deadline = System.currentTimeMillis() + 3000;
-        while (app.activeStreams().count() > 0 && System.currentTimeMillis() < deadline) {
+        while (AppInternals.activeStreams(app).count() > 0 && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -128,7 +129,7 @@ public final class TestApp implements AutoCloseable {
                 break;
             }
         }
-        return app.activeStreams().count();
+        return AppInternals.activeStreams(app).count();
     }
 
     /** Graceful shutdown as on SIGTERM: drain, stop, close. */
