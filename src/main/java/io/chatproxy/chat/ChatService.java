@@ -80,7 +80,8 @@ public final class ChatService implements HttpService {
         ObjectNode body = json.readObject(req);
         String raw = JsonFields.requiredText(body, "message");
         String pageUrl = pageUrls.check(JsonFields.optionalText(body, "page_url"), session.origin());
-        MessageIntake.Accepted accepted = intake.accept(req, res, session, raw, pageUrl);
+        MessageIntake.Accepted accepted = intake.accept(
+                MessageIntake.Incoming.of(req, clientAddress, session, raw, pageUrl), res::header);
         relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.SSE);
     }
 

@@ -1,11 +1,11 @@
 package io.chatproxy.chat;
 
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 
 import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
@@ -29,7 +29,6 @@ public final class MessageIntake {
     private final ThreatDetector threats;
     private final ThreatSettings threatSettings;
     private final RateLimitGuard rateLimits;
-    private final ClientAddress clientAddress;
     private final MessageStore messages;
     private final StreamEvents events;
     private final boolean logContent;
@@ -41,19 +40,17 @@ public final class MessageIntake {
      * @param threats threat detection
      * @param threatSettings what to do with suspicious messages
      * @param rateLimits limits per session, IP and site
-     * @param clientAddress resolves the client IP
      * @param messages message store
      * @param events counters
      * @param logContent whether to log message text (development only)
      */
     public MessageIntake(MessageText messageText, ThreatDetector threats, ThreatSettings threatSettings,
-            RateLimitGuard rateLimits, ClientAddress clientAddress, MessageStore messages,
+            RateLimitGuard rateLimits, MessageStore messages,
             StreamEvents events, boolean logContent) {
         this.messageText = messageText;
         this.threats = threats;
         this.threatSettings = threatSettings;
         this.rateLimits = rateLimits;
-        this.clientAddress = clientAddress;
         this.messages = messages;
         this.events = events;
         this.logContent = logContent;
@@ -62,18 +59,16 @@ public final class MessageIntake {
     /**
      * Accepts a message.
      *
-     * @param req request
-     * @param res response (rate-limit headers)
-     * @param session the visitor's session
-     * @param raw the message as received
-     * @param pageUrl the checked page URL, or ""
+     * @param message the message and what is known of its request
+     * @param rateLimitHeaders receives the rate-limit headers of an allowed message (for its response)
      * @return what was stored and what to send upstream
      */
-    public Accepted accept(ServerRequest req, ServerResponse res, AuthenticatedSession session, String raw,
-            String pageUrl) {
+    public Accepted accept(Incoming message, BiConsumer<String, String> rateLimitHeaders) {
+        AuthenticatedSession session = message.session();
         // the limit comes first: a session or IP over its limit costs no cleaning and no threat detection
-        rateLimits.chatMessage(res, clientAddress.of(req), session.id(), session.session().originDomain());
-        String text = messageText.clean(raw);
+        rateLimits.chatMessage(rateLimitHeaders, message.clientIp(), session.id(),
+                session.session().originDomain());
+        String text = messageText.clean(message.raw());
         if (logContent) {
             LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);
         }
@@ -81,13 +76,44 @@ public final class MessageIntake {
         Exchange exchange = messages.begin(session.id(), text);
         events.messageReceived();
         UpstreamRequest upstream = new UpstreamRequest(session.id(), session.origin(), text,
-                session.session().originDomain(), pageUrl,
-                exchange.userMessageId(), RequestIds.of(req),
+                session.session().originDomain(), message.pageUrl(),
+                exchange.userMessageId(), message.requestId(),
                 threatSettings.action() == ThreatSettings.Action.FLAG
                         ? threat
                         : ThreatVerdict.NONE,
-                traceparent(req));
+                message.traceparent());
         return new Accepted(exchange, upstream);
+    }
+
+    /**
+     * A visitor's message as an HTTP service hands it over: past this point no request or response object is used.
+     *
+     * @param session the visitor's session
+     * @param raw the message as received
+     * @param pageUrl the checked page URL, or ""
+     * @param clientIp the client's address (behind trusted proxies)
+     * @param requestId the request's id
+     * @param traceparent the caller's valid W3C trace context, or ""
+     */
+    public record Incoming(AuthenticatedSession session, String raw, String pageUrl, String clientIp,
+            String requestId, String traceparent) {
+        /**
+         * Reads what the intake needs from a request.
+         *
+         * @param req the request
+         * @param clientAddress the client's address behind trusted proxies
+         * @param session the visitor's session
+         * @param raw the message as received
+         * @param pageUrl the checked page URL, or ""
+         * @return the message
+         */
+        static Incoming of(ServerRequest req, ClientAddress clientAddress, AuthenticatedSession session, String raw,
+                String pageUrl) {
+            // an invalid trace context is dropped
+            String traceparent = req.headers().first(HeaderNames.create("traceparent")).map(Traceparent::valid)
+                    .orElse("");
+            return new Incoming(session, raw, pageUrl, clientAddress.of(req), RequestIds.of(req), traceparent);
+        }
     }
 
     /**
@@ -113,10 +139,5 @@ public final class MessageIntake {
                     Map.of("rules", verdict.rules()));
         }
         return verdict;
-    }
-
-    /** The caller's W3C trace context, passed on to n8n when it is valid; an invalid one is dropped. */
-    private static String traceparent(ServerRequest req) {
-        return req.headers().first(HeaderNames.create("traceparent")).map(Traceparent::valid).orElse("");
     }
 }

@@ -165,7 +165,8 @@ public final class N8nChatService implements HttpService {
 
     private void send(ServerRequest req, ServerResponse res, String key, String origin, String chatInput) {
         AuthenticatedSession session = new AuthenticatedSession(sessionFor(req, res, key, origin), origin);
-        MessageIntake.Accepted accepted = intake.accept(req, res, session, chatInput, "");
+        MessageIntake.Accepted accepted = intake.accept(
+                MessageIntake.Incoming.of(req, clientAddress, session, chatInput, ""), res::header);
         boolean streaming = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/plain")).orElse(false);
         if (streaming) {
             relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.NDJSON);

@@ -5,6 +5,7 @@ import io.chatproxy.tracing.Spans;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
@@ -40,9 +41,10 @@ public final class RateLimitGuard {
     }
 
     /** Limits a chat message. */
-    public void chatMessage(ServerResponse res, String clientIp, String sessionId, String originDomain) {
+    public void chatMessage(BiConsumer<String, String> headers, String clientIp, String sessionId,
+            String originDomain) {
         String client = network.key(clientIp);
-        apply(res, List.of(
+        apply(headers, List.of(
                 new Limit("session-minute", sessionId, settings.sessionPerMinute(), MINUTE),
                 new Limit("session-hour", sessionId, settings.sessionPerHour(), HOUR),
                 new Limit("ip-minute", client, settings.ipPerMinute(), MINUTE),
@@ -54,7 +56,7 @@ public final class RateLimitGuard {
     /** Limits the creation of a session. */
     public void sessionCreate(ServerResponse res, String clientIp, String originDomain) {
         String client = network.key(clientIp);
-        apply(res, List.of(
+        apply(res::header, List.of(
                 new Limit("create-ip-minute", client, settings.createPerMinute(), MINUTE),
                 new Limit("create-origin-minute", originDomain, settings.createOriginPerMinute(), MINUTE)));
     }
@@ -62,13 +64,13 @@ public final class RateLimitGuard {
     /** Limits resuming an answer's stream (each resume holds a chat permit while it lasts). */
     public void resume(ServerResponse res, String clientIp) {
         String client = network.key(clientIp);
-        apply(res, List.of(new Limit("resume-ip-minute", client, settings.resumePerMinute(), MINUTE)));
+        apply(res::header, List.of(new Limit("resume-ip-minute", client, settings.resumePerMinute(), MINUTE)));
     }
 
     /** Limits @n8n/chat's loadPreviousSession (each reads a whole history). */
     public void previousSession(ServerResponse res, String clientIp) {
         String client = network.key(clientIp);
-        apply(res, List.of(new Limit("previous-session-ip-minute", client, settings.previousSessionPerMinute(),
+        apply(res::header, List.of(new Limit("previous-session-ip-minute", client, settings.previousSessionPerMinute(),
                 MINUTE)));
     }
 
@@ -77,7 +79,7 @@ public final class RateLimitGuard {
         return limiter;
     }
 
-    private void apply(ServerResponse res, List<Limit> limits) {
+    private void apply(BiConsumer<String, String> headers, List<Limit> limits) {
         Decision decision;
         try (Spans.Child span = Spans.child("rate_limit.decide")) {
             decision = limiter.acquire(limits);
@@ -91,8 +93,8 @@ public final class RateLimitGuard {
         String state = "\"" + limit.scope() + "\";r=" + decision.remaining() + ";t=" + decision.resetSeconds();
         if (decision.allowed()) {
             events.allowed();
-            res.header("RateLimit-Policy", policy);
-            res.header("RateLimit", state);
+            headers.accept("RateLimit-Policy", policy);
+            headers.accept("RateLimit", state);
             return;
         }
         events.rejected(limit.scope());
