@@ -158,10 +158,11 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
      */
     public Snapshot snapshot(int activeStreams) {
         long started = total(STREAMS_STARTED);
+        Map<String, Long> refused = byTag(SESSIONS_REFUSED);
         // every stream started is one call to n8n
         return new Snapshot(activeStreams, started, total(DISCONNECTS), total(MESSAGES),
-                total(SESSIONS_CREATED), byTag(SESSIONS_REFUSED).getOrDefault("invalid_token", 0L),
-                byTag(SESSIONS_REFUSED).getOrDefault("fingerprint_mismatch", 0L), total(ALLOWED),
+                total(SESSIONS_CREATED), refused.getOrDefault("invalid_token", 0L),
+                refused.getOrDefault("fingerprint_mismatch", 0L), total(ALLOWED),
                 byTag(REJECTED), started, byTag(UPSTREAM_ERRORS), byTag(STREAMS_ENDED),
                 millis(0.5), millis(0.99), byTag(THREATS), total(FALLBACKS), byTag(BULKHEAD_REJECTED));
     }

@@ -41,6 +41,9 @@ public final class RouteTable {
             Route.under(Method.GET, "/", RouteGroup.WIDGET),
             Route.under(Method.HEAD, "/", RouteGroup.WIDGET));
 
+    /** The probes' routes, picked once: every request asks whether it is one. */
+    private static final List<Route> PROBES = ROUTES.stream().filter(r -> r.group() == RouteGroup.PROBE).toList();
+
     private final Set<Route> registered = ConcurrentHashMap.newKeySet();
 
     /** Every declared route. */
@@ -77,7 +80,7 @@ public final class RouteTable {
 
     /** Whether a path is a probe's (health, metrics, {@code /observe}), whatever the method. */
     public boolean probe(String path) {
-        return ROUTES.stream().anyMatch(r -> r.group() == RouteGroup.PROBE && r.matchesPath(path));
+        return PROBES.stream().anyMatch(r -> r.matchesPath(path));
     }
 
     /** Whether a path answers data, never a page (the API and the probes): such answers are never cached. */

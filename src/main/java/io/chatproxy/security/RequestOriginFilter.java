@@ -42,7 +42,7 @@ public final class RequestOriginFilter implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
         // Probes and scrapers address the pod by IP: the host check guards what browsers reach.
-        if (!probe.test(path) && !allowedHosts.isEmpty()
+        if (!allowedHosts.isEmpty() && !probe.test(path)
                 && !hostAllowed(req.headers().first(HeaderNames.HOST).orElse(""))) {
             throw ApiException.badRequest("invalid_host", "This host name is not served here");
         }
