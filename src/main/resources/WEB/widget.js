@@ -1494,9 +1494,11 @@
     if (!opts.restore) {
       // Focus after the panel is rendered (it animates in).
       input.focus();
-      // Only when the first call did not take (nothing in the widget has focus): focus the visitor (or a test)
-      // moved meanwhile stays where it was put.
-      setTimeout(function () { if (isOpen() && !shadow.activeElement) input.focus(); }, 30);
+      // Tried again only when the first call did not take, and only if nothing in the widget has focus by then:
+      // focus the visitor (or a test) moved meanwhile, even out of the widget, stays where it was put.
+      if (shadow.activeElement !== input) {
+        setTimeout(function () { if (isOpen() && !shadow.activeElement) input.focus(); }, 30);
+      }
     }
     if (!state.ready && !state.refused) connect();
     fitViewport();
