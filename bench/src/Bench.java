@@ -188,6 +188,7 @@ public final class Bench {
     }
 
     static String run(Scenario s, LoadGen.Target t, List<String> cookies, String rep) throws IOException {
+        String split = spanSplit(true);
         LoadGen gen = new LoadGen();
         gen.expectedChunks = s.expected();
         gen.issuing = true;
@@ -212,6 +213,11 @@ public final class Bench {
         long[] v = st.ttfcSorted();
         long[] b = st.ttfbSorted();
         Cpu.Usage u = Cpu.usage(before, after);
+        split = spanSplit(false);
+        if (split != null && t.pids().length > 0 && !rep.equals("warmup")) {
+            Files.writeString(RESULTS.resolve("spans-" + t.name() + "-" + s.id() + "-" + rep + ".tsv"), split);
+            System.out.println("span split, " + t.name() + " " + s.id() + ":\n" + split);
+        }
         double usPerChunk = t.pids().length == 0 || st.chunksInWindow == 0 ? Double.NaN
                 : u.proxyTicks() * 10_000.0 / st.chunksInWindow;
         return String.join("\t", rep, s.id(), t.name(), Long.toString(st.conversations),
@@ -221,6 +227,24 @@ public final class Bench {
                 f1(u.redisPct()), f1(u.totalPct()), f1(u.otherPct()), f2(usPerChunk), f3(secs),
                 ms(pct(b, 0.50)), ms(pct(b, 0.99)), st.errorKinds.isEmpty() ? "-" : st.errorKinds + " " + st.firstError,
                 f1(u.jitPct()));
+    }
+
+    /**
+     * With bench/run --tracing=split: where the time of a conversation goes, from the OTLP sink (see OtlpSink);
+     * {@code reset} starts a new count. Null without it.
+     */
+    static String spanSplit(boolean reset) {
+        String port = System.getProperty("bench.otlpSplit");
+        if (port == null) {
+            return null;
+        }
+        try {
+            sleep(reset ? 0 : 1500); // the batch span processor exports every second
+            return client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/split"
+                    + (reset ? "?reset" : ""))).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException | InterruptedException e) {
+            return "no split: " + e;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ streams
