@@ -112,6 +112,7 @@ public final class Bench {
                             50, 1.2, 2, 5, 1),
                     new Scenario("closed200", "200 closed-loop conversations", 200, "bench 10 40 0", 10, 1, 2, 10),
                     new Scenario("thr1", "throughput, 1 stream", 1, "bench 2000 40 0", 2000, 0.5, 1.5, 10),
+                    new Scenario("thr50", "throughput, 50 streams", 50, "bench 200 64 0", 200, 0.5, 1.5, 10),
                     new Scenario("thr200", "throughput, 200 streams", 200, "bench 200 40 0", 200, 1, 2, 20));
         }
         return List.of(
@@ -121,6 +122,8 @@ public final class Bench {
                         3.5, 6, 10, 3),
                 new Scenario("closed200", "200 closed-loop conversations", 200, "bench 10 40 0", 10, 2, 5, 10),
                 new Scenario("thr1", "throughput, 1 stream", 1, "bench 2000 40 0", 2000, 1, 4, 10),
+                // issue 25's CPU-per-chunk figure: 50 streams of 200 × 64-byte chunks
+                new Scenario("thr50", "throughput, 50 streams", 50, "bench 200 64 0", 200, 1, 4, 10),
                 new Scenario("thr200", "throughput, 200 streams", 200, "bench 500 40 0", 500, 2, 5, 20));
     }
 
@@ -623,6 +626,8 @@ public final class Bench {
                 String text = "Scenario: " + s.title() + ", " + f[3] + " conversations in the window, "
                         + f[9] + " chunks/s, chat-proxy at " + f[13] + " % of one core, the machine at " + f[18]
                         + " % (of 200 %).\n\n" + JfrSummary.summarize(file);
+                String flame = "flame-" + t.name() + "-" + id;
+                JfrSummary.flameGraph(file, RESULTS.resolve(flame + ".folded"), RESULTS.resolve(flame + ".svg"));
                 Files.writeString(RESULTS.resolve("profile-" + t.name() + "-" + id + ".txt"), text);
                 if (!Boolean.getBoolean("bench.keepJfr")) {
                     Files.deleteIfExists(file);
