@@ -45,19 +45,34 @@ final class N8nAnswerReader {
     }
 
     /**
-     * The next event.
+     * The next event, waiting for it.
      *
      * @return the event, or empty at the normal end of the answer
      * @throws IOException when the connection fails (including a read timeout or an abort)
      */
     Optional<AnswerEvent> next() throws IOException {
+        return read(true);
+    }
+
+    /**
+     * The next event if it is already here, skipping the lines without text (begin, end, keepalive) that are: never
+     * waits for the network.
+     *
+     * @return the event, or empty when none is buffered (or the answer ended: {@link #next()} tells)
+     * @throws IOException when the connection fails
+     */
+    Optional<AnswerEvent> poll() throws IOException {
+        return read(false);
+    }
+
+    private Optional<AnswerEvent> read(boolean wait) throws IOException {
         while (pending.isEmpty()) {
             if (mode == Mode.DONE) {
                 return Optional.empty();
             }
             Optional<String> line;
             try {
-                line = lines.next();
+                line = wait ? lines.next() : lines.poll();
             } catch (CharacterCodingException e) {
                 fail("upstream_malformed", "The answer could not be read (invalid UTF-8)");
                 continue;
@@ -65,10 +80,12 @@ final class N8nAnswerReader {
                 fail("upstream_malformed", "The answer could not be read (a line was too long)");
                 continue;
             }
-            if (line.isEmpty()) {
+            if (line.isPresent()) {
+                accept(line.get());
+            } else if (wait) {
                 endOfBody();
             } else {
-                accept(line.get());
+                return Optional.empty();
             }
         }
         return Optional.of(pending.poll());

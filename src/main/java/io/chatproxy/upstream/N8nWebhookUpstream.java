@@ -165,18 +165,29 @@ public final class N8nWebhookUpstream implements Upstream {
 
         @Override
         public Optional<AnswerEvent> next() {
+            return read(true);
+        }
+
+        @Override
+        public Optional<AnswerEvent> poll() {
+            return read(false);
+        }
+
+        private Optional<AnswerEvent> read(boolean wait) {
             try {
-                return reader.next();
+                return wait ? reader.next() : reader.poll();
             } catch (IOException | UncheckedIOException e) {
-                return Optional.of(closed.get()
-                        ? new AnswerEvent.Failure("aborted", "The answer was stopped")
-                        : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost"));
+                return Optional.of(lost());
             } catch (RuntimeException e) {
                 // Helidon reports a broken chunked body as a runtime exception of its own.
-                return Optional.of(closed.get()
-                        ? new AnswerEvent.Failure("aborted", "The answer was stopped")
-                        : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost"));
+                return Optional.of(lost());
             }
+        }
+
+        private AnswerEvent lost() {
+            return closed.get()
+                    ? new AnswerEvent.Failure("aborted", "The answer was stopped")
+                    : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost");
         }
 
         @Override
