@@ -20,6 +20,7 @@ final class LineReader {
     // and it stays referenced while the relay waits for the next line: one per open stream
     private static final int READ_SIZE = 512;
     private final InputStream in;
+    private final InputStream readiness;
     private final int maxLineBytes;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -32,7 +33,20 @@ final class LineReader {
     private boolean ended;
 
     LineReader(InputStream in, int maxLineBytes) {
+        this(in, in, maxLineBytes);
+    }
+
+    /**
+     * Reads lines.
+     *
+     * @param in the bytes
+     * @param readiness tells through {@link InputStream#available()} whether the next read of {@code in} returns
+     *        without waiting for the network: {@code in} itself, or a raw stream beneath it
+     * @param maxLineBytes longest line
+     */
+    LineReader(InputStream in, InputStream readiness, int maxLineBytes) {
         this.in = in;
+        this.readiness = readiness;
         this.maxLineBytes = maxLineBytes;
     }
 
@@ -50,7 +64,7 @@ final class LineReader {
 
     /**
      * The next line if it is already here: complete in what was read, or in what the stream can give without blocking
-     * ({@link InputStream#available()}). Never waits for the network.
+     * (the readiness stream's {@link InputStream#available()}). Never waits for the network.
      *
      * @return the line, or empty when no complete line is buffered (at the end of the stream too: {@link #next()}
      *         tells the end and returns a last line without a newline)
@@ -71,7 +85,7 @@ final class LineReader {
                     return Optional.of(takeLine());
                 }
             }
-            if (!wait && (ended || in.available() <= 0)) {
+            if (!wait && (ended || readiness.available() <= 0)) {
                 return Optional.empty();
             }
             append(chunkPos, chunkEnd);

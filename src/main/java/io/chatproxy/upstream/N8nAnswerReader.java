@@ -39,7 +39,22 @@ final class N8nAnswerReader {
     private int answerChars;
 
     N8nAnswerReader(InputStream body, ObjectMapper mapper, int maxLineBytes, int maxAnswerChars) {
-        this.lines = new LineReader(body, maxLineBytes);
+        this(body, body, mapper, maxLineBytes, maxAnswerChars);
+    }
+
+    /**
+     * Reads an answer.
+     *
+     * @param body the answer's body
+     * @param readiness tells through {@link InputStream#available()} whether the next read of {@code body} returns
+     *        without waiting for the network (see {@link #poll()}): {@code body} itself, or the raw body beneath it
+     * @param mapper JSON mapper
+     * @param maxLineBytes longest line
+     * @param maxAnswerChars longest answer; it is cut beyond
+     */
+    N8nAnswerReader(InputStream body, InputStream readiness, ObjectMapper mapper, int maxLineBytes,
+            int maxAnswerChars) {
+        this.lines = new LineReader(body, readiness, maxLineBytes);
         this.mapper = mapper;
         this.maxAnswerChars = maxAnswerChars;
     }
