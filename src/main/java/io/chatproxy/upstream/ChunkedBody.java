@@ -73,6 +73,13 @@ final class ChunkedBody extends FilterInputStream {
     }
 
     @Override
+    public int read() throws IOException {
+        int read = super.read();
+        ended |= read < 0;
+        return read;
+    }
+
+    @Override
     public int read(byte[] b, int off, int len) throws IOException {
         int read = super.read(b, off, len);
         if (read < 0) {
