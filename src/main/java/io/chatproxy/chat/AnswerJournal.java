@@ -18,8 +18,15 @@ public interface AnswerJournal {
     /** The relay is still working on the answer: renew the lease. */
     void renew(String messageId);
 
-    /** One chunk, {@code seq} counting from 1. */
-    void append(String messageId, int seq, String text);
+    /**
+     * Chunks that arrived together, in order; they are kept (in Redis, acknowledged) when this returns, so that the
+     * relay shows only what a resuming client can get back.
+     *
+     * @param messageId answer
+     * @param firstSeq sequence of the first of them, counting from 1; the others follow one by one
+     * @param texts their texts (the caller's list, reused after the call)
+     */
+    void append(String messageId, int firstSeq, List<String> texts);
 
     /**
      * The answer ended; the journal keeps it for the resume TTL.

@@ -7,7 +7,6 @@ import java.util.Optional;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
-import io.chatproxy.upstream.AnswerEvent;
 import io.chatproxy.upstream.AnswerStream;
 import io.chatproxy.upstream.Upstream;
 import io.chatproxy.upstream.UpstreamException;
@@ -16,8 +15,9 @@ import io.chatproxy.web.ApiException;
 import io.chatproxy.web.JsonCodec;
 
 /**
- * Relays an upstream answer to the client the moment each piece arrives, journals every piece so the answer can be
- * resumed, and stores the answer with how it ended. When the client leaves and background answers are allowed, the
+ * Relays an upstream answer to the client the moment each piece arrives (the pieces that arrive together go together,
+ * see {@link AnswerPump}), journals every piece before it is shown so the answer can be resumed, and stores the answer
+ * with how it ended. When the client leaves and background answers are allowed, the
  * answer is read to its end anyway (and stored complete); otherwise the upstream is closed at once.
  */
 public final class AnswerRelay {
@@ -152,7 +152,7 @@ public final class AnswerRelay {
 
     private void run(AnswerStream answer, AnswerWriter writer, Exchange exchange, String sessionId, long calledAt) {
         String id = exchange.answerId();
-        Pump pump = new Pump(id, writer, calledAt);
+        AnswerPump pump = new AnswerPump(id, writer, journal, events, content -> storeComplete(id, content), calledAt);
         events.streamStarted();
         journal.begin(id);
         RelayedAnswer watched = new RelayedAnswer(answer, writer, settings, () -> journal.renew(id),
@@ -165,16 +165,13 @@ public final class AnswerRelay {
             LOGGER.log(Level.WARNING, "Answer " + id + " failed", e);
         } finally {
             watched.finish();
-            if (pump.ending == null) {
-                pump.ending = new AnswerJournal.Ending("upstream_lost", "The answer was interrupted");
-            }
             // stored before the journal says it ended, and before the stream stops counting as open: whoever sees
             // the ending, or no open stream, can read the final answer (a complete answer was stored before `end`)
-            if (!pump.stored) {
-                store(id, pump.content.toString(), pump.status);
+            if (!pump.stored()) {
+                store(id, pump.content(), pump.status());
             }
-            journal.finish(id, pump.seq, pump.ending);
-            events.streamEnded(pump.status, pump.seq);
+            journal.finish(id, pump.seq(), pump.ending());
+            events.streamEnded(pump.status(), pump.seq());
             if (watched.detached()) {
                 active.releaseBackground(sessionId);
             }
@@ -216,87 +213,6 @@ public final class AnswerRelay {
             messages.finish(answerId, content, status);
         } catch (RuntimeException e) {
             LOGGER.log(Level.ERROR, "Could not store answer " + answerId + " (" + status.text() + ")", e);
-        }
-    }
-
-    /** The reading loop of one answer and what it collected. */
-    private final class Pump {
-        private final String id;
-        private final AnswerWriter writer;
-        private final long calledAt;
-        private final StringBuilder content = new StringBuilder();
-        private MessageStatus status = MessageStatus.PARTIAL;
-        private AnswerJournal.Ending ending;
-        private boolean stored;
-        private int seq;
-
-        private Pump(String id, AnswerWriter writer, long calledAt) {
-            this.id = id;
-            this.writer = writer;
-            this.calledAt = calledAt;
-        }
-
-        void run(AnswerStream answer, RelayedAnswer watched) {
-            while (true) {
-                Optional<AnswerEvent> next = answer.next();
-                AbortReason aborted = watched.abortReason();
-                if (aborted != null) {
-                    aborted(aborted);
-                    return;
-                }
-                if (next.isEmpty()) {
-                    complete();
-                    return;
-                }
-                switch (next.get()) {
-                    case AnswerEvent.Text text -> {
-                        if (seq == 0) {
-                            events.firstChunk(System.nanoTime() - calledAt);
-                        }
-                        watched.activity();
-                        seq++;
-                        content.append(text.content());
-                        journal.append(id, seq, text.content());
-                        if (!watched.detached() && !writer.chunk(id, seq, text.content()) && !watched.clientGone()) {
-                            aborted(AbortReason.CLIENT_GONE);
-                            return;
-                        }
-                    }
-                    case AnswerEvent.Failure failure -> {
-                        events.upstreamFailed(failure.code());
-                        writer.error(failure.code(), failure.message());
-                        ending = new AnswerJournal.Ending(failure.code(), failure.message());
-                        status = content.isEmpty() ? MessageStatus.ERROR : MessageStatus.PARTIAL;
-                        return;
-                    }
-                }
-            }
-        }
-
-        /** The visitor is told the answer is complete only once it is stored; else they get an error event. */
-        private void complete() {
-            stored = storeComplete(id, content.toString());
-            if (stored) {
-                writer.end(id);
-                ending = AnswerJournal.Ending.END;
-                status = MessageStatus.COMPLETE;
-                return;
-            }
-            String message = "The answer could not be saved: please retry";
-            writer.error("storage_unavailable", message);
-            ending = new AnswerJournal.Ending("storage_unavailable", message);
-            status = MessageStatus.PARTIAL;
-        }
-
-        private void aborted(AbortReason reason) {
-            if (reason != AbortReason.CLIENT_GONE) {
-                events.upstreamFailed(reason.code());
-                writer.error(reason.code(), reason.message());
-            }
-            ending = new AnswerJournal.Ending(reason.code(), reason.message());
-            status = content.isEmpty() && reason != AbortReason.CLIENT_GONE
-                    ? MessageStatus.ERROR
-                    : MessageStatus.PARTIAL;
         }
     }
 }

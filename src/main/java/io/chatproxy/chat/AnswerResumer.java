@@ -1,6 +1,7 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -92,10 +93,7 @@ final class AnswerResumer {
                 fromDatabase(writer, messageId, stored);
                 return;
             }
-            for (AnswerJournal.Chunk chunk : replay.chunks()) {
-                writer.chunk(messageId, chunk.seq(), chunk.text());
-                seq = chunk.seq();
-            }
+            seq = replayChunks(writer, messageId, replay.chunks(), seq);
             if (replay.ending().isPresent()) {
                 AnswerJournal.Ending ending = replay.ending().get();
                 if (ending.normal()) {
@@ -155,5 +153,26 @@ final class AnswerResumer {
                 .filter(v -> v.matches("\\d{1,9}"))
                 .map(Integer::parseInt)
                 .orElse(0);
+    }
+
+    /** Writes the chunks, one write per run of consecutive sequence numbers; returns the last sequence written. */
+    private static int replayChunks(SseWriter writer, String messageId, List<AnswerJournal.Chunk> chunks, int seq) {
+        List<String> run = new ArrayList<>(chunks.size());
+        int first = 0;
+        for (AnswerJournal.Chunk chunk : chunks) {
+            if (!run.isEmpty() && chunk.seq() != first + run.size()) {
+                writer.chunks(messageId, first, run);
+                run.clear();
+            }
+            if (run.isEmpty()) {
+                first = chunk.seq();
+            }
+            run.add(chunk.text());
+            seq = chunk.seq();
+        }
+        if (!run.isEmpty()) {
+            writer.chunks(messageId, first, run);
+        }
+        return seq;
     }
 }

@@ -1,5 +1,7 @@
 package io.chatproxy.chat;
 
+import java.util.List;
+
 /**
  * Where a relayed answer goes, in the client's wire format: Server-Sent Events for our widget, n8n's NDJSON for
  * {@code @n8n/chat}, or a buffer for a single JSON answer. Every write returns false once the client is gone.
@@ -8,8 +10,15 @@ interface AnswerWriter extends AutoCloseable {
     /** The answer starts. */
     boolean start(String messageId, String sessionId);
 
-    /** One piece of text; {@code seq} counts from 1. */
-    boolean chunk(String messageId, int seq, String text);
+    /**
+     * Pieces of text that arrived together, sent in one write.
+     *
+     * @param messageId answer
+     * @param firstSeq sequence of the first piece, counting from 1; the others follow one by one
+     * @param texts the pieces (the caller's list, reused after the call)
+     * @return false when the client is gone
+     */
+    boolean chunks(String messageId, int firstSeq, List<String> texts);
 
     /** The answer ended normally. */
     boolean end(String messageId);

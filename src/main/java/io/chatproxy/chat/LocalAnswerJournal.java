@@ -55,12 +55,14 @@ public final class LocalAnswerJournal implements AnswerJournal {
     }
 
     @Override
-    public void append(String messageId, int seq, String text) {
+    public void append(String messageId, int firstSeq, List<String> texts) {
         Entry entry = answers.get(messageId);
         if (entry != null) {
             entry.update(e -> {
-                e.chunks.add(new Chunk(seq, text));
-                e.chars += text.length();
+                for (int i = 0; i < texts.size(); i++) {
+                    e.chunks.add(new Chunk(firstSeq + i, texts.get(i)));
+                    e.chars += texts.get(i).length();
+                }
             });
         }
     }

@@ -23,13 +23,11 @@ import io.chatproxy.tracing.Spans;
 /**
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
  * chunk sequence numbers ({@code <seq>-0}), closed by an ending entry; a lease key {@code answer:{<id>}:lease} is held
- * by the replica relaying from n8n and renewed while it works. Writes go out in order on a batching connection (see
- * {@link RedisConnections#batched}): a chunk that comes alone (the usual pace of a model) is waited for before the relay
- * shows it; the chunks of a burst (less than a millisecond apart) and the lease renewals are not, and go out together
- * at most a millisecond later; the ending is waited for, after all of them. So a replica killed outright can have
- * shown at most the last millisecond of a burst that its journal, and the answer stored for the resuming client,
- * lack. A Redis failure never breaks the relay: it only makes the
- * answer non-resumable (logged once per answer).
+ * by the replica relaying from n8n and renewed while it works. Writes go out on a batching connection (see
+ * {@link RedisConnections#batched}): the chunks that arrived together are sent in one go and waited for once, before
+ * the relay shows them, so a replica killed outright has never shown text that its journal (and so the answer a
+ * resuming client gets) lacks; the lease renewals are not waited for; the ending is, after every chunk. A Redis failure
+ * never breaks the relay: it only makes the answer non-resumable (logged once per answer).
  */
 public final class RedisAnswerJournal implements AnswerJournal {
     private static final System.Logger LOGGER = System.getLogger(RedisAnswerJournal.class.getName());
@@ -38,13 +36,12 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private static final Duration FIRST_POLL = Duration.ofMillis(10);
     private static final Duration MAX_POLL = Duration.ofMillis(200);
     private static final int MAX_WARNED = 10_000;
-    private static final long BURST_GAP_NANOS = Duration.ofMillis(1).toNanos();
 
     private final RedisConnections redis;
     private final Duration resumeTtl;
     private final Duration lease;
     private final Map<String, Boolean> warned = new ConcurrentHashMap<>();
-    private final Map<String, Pace> paces = new ConcurrentHashMap<>();
+    private final Map<String, Writes> writes = new ConcurrentHashMap<>();
 
     /**
      * Creates the journal.
@@ -68,28 +65,44 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     @Override
     public void renew(String messageId) {
-        later(messageId, c -> c.pexpire(leaseKey(messageId), lease.toMillis()));
+        try {
+            var unused = watched(messageId, redis.eventually(c -> c.pexpire(leaseKey(messageId), lease.toMillis())));
+        } catch (RuntimeException e) {
+            warnOnce(messageId, e);
+        }
     }
 
     @Override
-    public void append(String messageId, int seq, String text) {
+    public void append(String messageId, int firstSeq, List<String> texts) {
+        long start = System.nanoTime();
         String key = streamKey(messageId);
-        long now = System.nanoTime();
-        Pace pace = paces.computeIfAbsent(messageId, id -> new Pace());
-        long previous = pace.lastAppend;
-        pace.lastAppend = now;
-        RedisFuture<String> added = issue(messageId,
-                c -> c.xadd(key, new XAddArgs().id(seq + "-0"), Map.of("t", "c", "x", text)));
-        if (seq == 1) {
-            later(messageId, c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis()));
+        List<RedisFuture<?>> sent = new ArrayList<>(texts.size() + 1);
+        try {
+            for (int i = 0; i < texts.size(); i++) {
+                String id = (firstSeq + i) + "-0";
+                Map<String, String> fields = Map.of("t", "c", "x", texts.get(i));
+                sent.add(redis.batched(c -> c.xadd(key, new XAddArgs().id(id), fields)));
+                if (firstSeq + i == 1) {
+                    sent.add(redis.batched(c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis())));
+                }
+            }
+        } catch (RuntimeException e) {
+            warnOnce(messageId, e);
         }
-        // A chunk that comes alone is in Redis before the relay shows it (one round trip, nothing next to the time
-        // n8n took): a replica killed right after cannot have shown text its journal lacks. A burst does not wait.
-        if (added != null && (seq == 1 || now - previous > BURST_GAP_NANOS)) {
-            redis.flushBatch();
-            quietly(messageId, () -> added.toCompletableFuture().join());
-            pace.waited(System.nanoTime() - now);
+        if (sent.isEmpty()) {
+            return;
         }
+        // one round trip for the lot, in Redis before the relay shows them; the connection answers in order, so when
+        // the last reply is in, every other one is
+        redis.flushBatch();
+        if (quietly(messageId, () -> sent.getLast().toCompletableFuture().join())) {
+            for (RedisFuture<?> command : sent) {
+                if (command.toCompletableFuture().isCompletedExceptionally()) {
+                    quietly(messageId, () -> command.toCompletableFuture().join());
+                }
+            }
+        }
+        writes.computeIfAbsent(messageId, id -> new Writes()).add(System.nanoTime() - start);
     }
 
     @Override
@@ -98,15 +111,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
         Map<String, String> fields = ending.normal()
                 ? Map.of("t", "e")
                 : Map.of("t", "f", "code", ending.code(), "message", ending.message());
-        // on the batching connection, after every chunk of the answer, and waited for: once this returns, a reader
-        // sees the whole answer and its ending
-        Pace pace = paces.remove(messageId);
-        // one span per answer for the journal's writes, not one per chunk: the chunks the relay waited for are
-        // summed up here, and this wait covers every write still batched before the ending
+        // after every chunk of the answer, and waited for: once this returns, a reader sees the whole answer and its
+        // ending
+        Writes done = writes.remove(messageId);
+        // one span per answer for the journal's writes, not one per chunk or per batch: their waits are summed here
         try (Spans.Child span = Spans.redis("XADD", "answer").attribute("chat.chunks", lastSeq)) {
-            if (pace != null) {
-                span.attribute("chat.journal.waited_chunks", pace.waited)
-                        .attribute("chat.journal.chunk_wait_us", pace.waitedNanos / 1_000);
+            if (done != null) {
+                span.attribute("chat.journal.writes", done.count)
+                        .attribute("chat.journal.write_wait_us", done.nanos / 1_000);
             }
             later(messageId, c -> c.xadd(key, new XAddArgs().id((lastSeq + 1) + "-0"), fields));
             later(messageId, c -> c.pexpire(key, resumeTtl.toMillis()));
@@ -200,15 +212,14 @@ public final class RedisAnswerJournal implements AnswerJournal {
                 .toList();
     }
 
-    /** How the chunks of one answer came, as far as the journal's waits are concerned (only its relay writes). */
-    private static final class Pace {
-        private long lastAppend;
-        private int waited;
-        private long waitedNanos;
+    /** The journal's waited writes for one answer (only its relay adds to them): round trips and their time. */
+    private static final class Writes {
+        private int count;
+        private long nanos;
 
-        void waited(long nanos) {
-            waited++;
-            waitedNanos += nanos;
+        void add(long waited) {
+            count++;
+            nanos += waited;
         }
     }
 
@@ -241,17 +252,21 @@ public final class RedisAnswerJournal implements AnswerJournal {
     private <T> RedisFuture<T> issue(String messageId,
             Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
         try {
-            RedisFuture<T> future = redis.batched(command);
-            future.whenComplete((result, failure) -> {
-                if (failure != null) {
-                    warnOnce(messageId, failure);
-                }
-            });
-            return future;
+            return watched(messageId, redis.batched(command));
         } catch (RuntimeException e) {
             warnOnce(messageId, e);
             return null;
         }
+    }
+
+    /** Logs the command's failure when it is known. */
+    private <T> RedisFuture<T> watched(String messageId, RedisFuture<T> future) {
+        future.whenComplete((result, failure) -> {
+            if (failure != null) {
+                warnOnce(messageId, failure);
+            }
+        });
+        return future;
     }
 
     private void warnOnce(String messageId, Throwable e) {

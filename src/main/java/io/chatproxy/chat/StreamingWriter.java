@@ -8,10 +8,13 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Writes text to the response as it comes, through a {@link GuardedOutput} (one flush per write, serialised, skipped
- * once the client is gone).
+ * once the client is gone). The chunks that arrived together are built in one reusable buffer and go out in one write.
  */
 abstract class StreamingWriter implements AnswerWriter {
+    // a rare huge batch does not stay allocated for the rest of the answer
+    private static final int MAX_KEPT_CHARS = 64 * 1024;
     private final GuardedOutput out;
+    private final StringBuilder batch = new StringBuilder(256);
 
     /**
      * Prepares a streamed response: its content type, and no caching or transformation by any proxy in between.
@@ -40,5 +43,21 @@ abstract class StreamingWriter implements AnswerWriter {
     /** Writes and flushes; false when the client is gone. */
     final boolean write(String text) {
         return out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The empty buffer a batch of chunks is built in: only the relaying thread uses it (not the heartbeat). */
+    final StringBuilder batch() {
+        batch.setLength(0);
+        return batch;
+    }
+
+    /** Writes and flushes what was built in {@link #batch()}; false when the client is gone. */
+    final boolean writeBatch() {
+        boolean written = write(batch.toString());
+        if (batch.capacity() > MAX_KEPT_CHARS) {
+            batch.setLength(0);
+            batch.trimToSize();
+        }
+        return written;
     }
 }

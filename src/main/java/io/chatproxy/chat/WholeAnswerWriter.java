@@ -1,5 +1,6 @@
 package io.chatproxy.chat;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.helidon.http.HeaderNames;
@@ -37,8 +38,10 @@ final class WholeAnswerWriter implements AnswerWriter {
     }
 
     @Override
-    public boolean chunk(String messageId, int seq, String chunk) {
-        text.append(chunk);
+    public boolean chunks(String messageId, int firstSeq, List<String> texts) {
+        for (String chunk : texts) {
+            text.append(chunk);
+        }
         return true;
     }
 

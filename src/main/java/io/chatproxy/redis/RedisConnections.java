@@ -196,10 +196,9 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Issues a command on a connection of its own, for frequent writes nobody waits for (a chunk of every answer in
-     * flight): a command issued when none is waiting goes out at once; the ones that follow it within
-     * {@value #BATCH_WINDOW_MICROS} µs go out together at the end of that window. Commands issued here reach Redis in
-     * the order they were issued; {@link #flushBatch()} sends the waiting ones at once.
+     * Issues a command on a connection of its own whose commands are sent together: it goes out with the next
+     * {@link #flushBatch()}, which the caller makes once it has issued what goes together (the chunks of an answer
+     * that arrived together, then it waits for them). Commands issued here reach Redis in the order they were issued.
      *
      * @param command the command, on the batching connection's asynchronous interface
      * @param <T> result type
@@ -207,17 +206,27 @@ public final class RedisConnections implements AutoCloseable {
      * @throws io.lettuce.core.RedisException when Redis cannot be reached
      */
     public <T> RedisFuture<T> batched(Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
-        Link current = link();
-        RedisFuture<T> future = command.apply(current.batch());
+        return command.apply(link().batch());
+    }
+
+    /**
+     * Issues a command nobody waits for (the renewal of a lease) like {@link #batched}; it goes out with the next
+     * flush, at most {@value #BATCH_WINDOW_MICROS} µs later.
+     *
+     * @param command the command, on the batching connection's asynchronous interface
+     * @param <T> result type
+     * @return the command's future
+     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     */
+    public <T> RedisFuture<T> eventually(
+            Function<RedisClusterAsyncCommands<String, String>, RedisFuture<T>> command) {
+        RedisFuture<T> future = batched(command);
         if (flushPending.compareAndSet(false, true)) {
-            // the leading edge goes out at once: a lone command (a chunk of a slow answer) is not held back; only
-            // what follows it within the window waits for the timer
-            flush(current);
             try {
                 // the flush reports nothing: a failed command completes its own future exceptionally
-                var unused = flusher.schedule(this::flushBatch, BATCH_WINDOW_MICROS, TimeUnit.MICROSECONDS);
+                var unused = flusher.schedule(this::timedFlush, BATCH_WINDOW_MICROS, TimeUnit.MICROSECONDS);
             } catch (RejectedExecutionException e) {
-                flushBatch(); // closing
+                timedFlush(); // closing
             }
         }
         return future;
@@ -225,16 +234,21 @@ public final class RedisConnections implements AutoCloseable {
 
     /** Sends the batched commands now. */
     public void flushBatch() {
-        flushPending.set(false);
         Link current = link;
         if (current != null) {
             flush(current);
         }
     }
 
+    private void timedFlush() {
+        flushPending.set(false);
+        flushBatch();
+    }
+
     private void flush(Link current) {
         // one flush at a time: two threads flushing at once can hand their parts of the buffer to Netty in the wrong
-        // order, and a chunk's XADD arriving after the next one's is refused by Redis (stream ids must grow)
+        // order, and a command can then reach Redis before one issued earlier (an answer's XADDs must come in order:
+        // stream ids must grow). One flush per batch of chunks, not per chunk, so the lock is not contended much
         flushLock.lock();
         try {
             current.batchConnection().flushCommands();

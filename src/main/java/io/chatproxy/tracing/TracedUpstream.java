@@ -93,14 +93,27 @@ public final class TracedUpstream implements Upstream {
             }
             if (event.isEmpty()) {
                 span.addEvent("end", Attributes.of(CHUNKS, chunks));
-            } else if (event.get() instanceof AnswerEvent.Text) {
+            } else {
+                seen(event.get());
+            }
+            return event;
+        }
+
+        @Override
+        public Optional<AnswerEvent> poll() {
+            Optional<AnswerEvent> event = delegate.poll();
+            event.ifPresent(this::seen);
+            return event;
+        }
+
+        private void seen(AnswerEvent event) {
+            if (event instanceof AnswerEvent.Text) {
                 if (chunks++ == 0) {
                     span.addEvent("first_chunk");
                 }
-            } else if (event.get() instanceof AnswerEvent.Failure failure) {
+            } else if (event instanceof AnswerEvent.Failure failure) {
                 fail(span, failure.code());
             }
-            return event;
         }
 
         @Override

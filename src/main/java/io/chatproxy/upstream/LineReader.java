@@ -20,6 +20,7 @@ final class LineReader {
     // and it stays referenced while the relay waits for the next line: one per open stream
     private static final int READ_SIZE = 512;
     private final InputStream in;
+    private final InputStream readiness;
     private final int maxLineBytes;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -29,14 +30,28 @@ final class LineReader {
     private int lineLength;
     private int chunkPos;
     private int chunkEnd;
+    private boolean ended;
 
     LineReader(InputStream in, int maxLineBytes) {
+        this(in, in, maxLineBytes);
+    }
+
+    /**
+     * Reads lines.
+     *
+     * @param in the bytes
+     * @param readiness tells through {@link InputStream#available()} whether the next read of {@code in} returns
+     *        without waiting for the network: {@code in} itself, or a raw stream beneath it
+     * @param maxLineBytes longest line
+     */
+    LineReader(InputStream in, InputStream readiness, int maxLineBytes) {
         this.in = in;
+        this.readiness = readiness;
         this.maxLineBytes = maxLineBytes;
     }
 
     /**
-     * The next line without its line terminator ({@code \n} or {@code \r\n}).
+     * The next line without its line terminator ({@code \n} or {@code \r\n}), waiting for it.
      *
      * @return the line, or empty at the end of the stream (a last line without a newline is returned first)
      * @throws IOException when reading fails
@@ -44,6 +59,24 @@ final class LineReader {
      * @throws CharacterCodingException when a line is not valid UTF-8
      */
     Optional<String> next() throws IOException {
+        return read(true);
+    }
+
+    /**
+     * The next line if it is already here: complete in what was read, or in what the stream can give without blocking
+     * (the readiness stream's {@link InputStream#available()}). Never waits for the network.
+     *
+     * @return the line, or empty when no complete line is buffered (at the end of the stream too: {@link #next()}
+     *         tells the end and returns a last line without a newline)
+     * @throws IOException when reading fails
+     * @throws LineTooLongException when a line exceeds the limit
+     * @throws CharacterCodingException when a line is not valid UTF-8
+     */
+    Optional<String> poll() throws IOException {
+        return read(false);
+    }
+
+    private Optional<String> read(boolean wait) throws IOException {
         while (true) {
             for (int i = chunkPos; i < chunkEnd; i++) {
                 if (chunk[i] == '\n') {
@@ -52,12 +85,20 @@ final class LineReader {
                     return Optional.of(takeLine());
                 }
             }
+            if (!wait && (ended || readiness.available() <= 0)) {
+                return Optional.empty();
+            }
             append(chunkPos, chunkEnd);
             chunkPos = 0;
-            chunkEnd = in.read(chunk);
-            if (chunkEnd < 0) {
-                chunkEnd = 0;
+            chunkEnd = 0;
+            if (ended) {
                 return lineLength == 0 ? Optional.empty() : Optional.of(takeLine());
+            }
+            int read = in.read(chunk);
+            if (read < 0) {
+                ended = true;
+            } else {
+                chunkEnd = read;
             }
         }
     }

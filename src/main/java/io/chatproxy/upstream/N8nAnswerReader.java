@@ -39,25 +39,55 @@ final class N8nAnswerReader {
     private int answerChars;
 
     N8nAnswerReader(InputStream body, ObjectMapper mapper, int maxLineBytes, int maxAnswerChars) {
-        this.lines = new LineReader(body, maxLineBytes);
+        this(body, body, mapper, maxLineBytes, maxAnswerChars);
+    }
+
+    /**
+     * Reads an answer.
+     *
+     * @param body the answer's body
+     * @param readiness tells through {@link InputStream#available()} whether the next read of {@code body} returns
+     *        without waiting for the network (see {@link #poll()}): {@code body} itself, or the raw body beneath it
+     * @param mapper JSON mapper
+     * @param maxLineBytes longest line
+     * @param maxAnswerChars longest answer; it is cut beyond
+     */
+    N8nAnswerReader(InputStream body, InputStream readiness, ObjectMapper mapper, int maxLineBytes,
+            int maxAnswerChars) {
+        this.lines = new LineReader(body, readiness, maxLineBytes);
         this.mapper = mapper;
         this.maxAnswerChars = maxAnswerChars;
     }
 
     /**
-     * The next event.
+     * The next event, waiting for it.
      *
      * @return the event, or empty at the normal end of the answer
      * @throws IOException when the connection fails (including a read timeout or an abort)
      */
     Optional<AnswerEvent> next() throws IOException {
+        return read(true);
+    }
+
+    /**
+     * The next event if it is already here, skipping the lines without text (begin, end, keepalive) that are: never
+     * waits for the network.
+     *
+     * @return the event, or empty when none is buffered (or the answer ended: {@link #next()} tells)
+     * @throws IOException when the connection fails
+     */
+    Optional<AnswerEvent> poll() throws IOException {
+        return read(false);
+    }
+
+    private Optional<AnswerEvent> read(boolean wait) throws IOException {
         while (pending.isEmpty()) {
             if (mode == Mode.DONE) {
                 return Optional.empty();
             }
             Optional<String> line;
             try {
-                line = lines.next();
+                line = wait ? lines.next() : lines.poll();
             } catch (CharacterCodingException e) {
                 fail("upstream_malformed", "The answer could not be read (invalid UTF-8)");
                 continue;
@@ -65,10 +95,12 @@ final class N8nAnswerReader {
                 fail("upstream_malformed", "The answer could not be read (a line was too long)");
                 continue;
             }
-            if (line.isEmpty()) {
+            if (line.isPresent()) {
+                accept(line.get());
+            } else if (wait) {
                 endOfBody();
             } else {
-                accept(line.get());
+                return Optional.empty();
             }
         }
         return Optional.of(pending.poll());

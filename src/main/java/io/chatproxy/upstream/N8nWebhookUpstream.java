@@ -1,6 +1,7 @@
 package io.chatproxy.upstream;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -38,6 +39,7 @@ public final class N8nWebhookUpstream implements Upstream {
     private final JwtCodec tokens;
     private final ObjectMapper mapper;
     private final WebClient client;
+    private final ChunkedBody.Capture bodies = new ChunkedBody.Capture();
 
     /**
      * Creates the upstream.
@@ -60,6 +62,7 @@ public final class N8nWebhookUpstream implements Upstream {
                 // the buffer stays allocated as long as the connection lives, one per open stream; a request to n8n
                 // (about 1 KB: headers, token, the message) is written in two or three parts instead of one
                 .writeBufferSize(512)
+                .addService(bodies)
                 .build();
     }
 
@@ -85,15 +88,18 @@ public final class N8nWebhookUpstream implements Upstream {
             }
             response = call.submit(body);
         } catch (RuntimeException e) {
+            var unused = bodies.take();
             throw connectFailure(e);
         }
+        Optional<ChunkedBody> raw = bodies.take();
         Status status = response.status();
         if (status.family() != Status.Family.SUCCESSFUL) {
             response.close();
             throw statusFailure(status);
         }
-        return new WebhookAnswer(response, new N8nAnswerReader(response.inputStream(), mapper,
-                settings.maxLineBytes(), settings.maxAnswerChars()));
+        InputStream answer = response.inputStream();
+        return new WebhookAnswer(response, new N8nAnswerReader(answer, raw.<InputStream>map(b -> b).orElse(answer),
+                mapper, settings.maxLineBytes(), settings.maxAnswerChars()));
     }
 
     @Override
@@ -165,18 +171,29 @@ public final class N8nWebhookUpstream implements Upstream {
 
         @Override
         public Optional<AnswerEvent> next() {
+            return read(true);
+        }
+
+        @Override
+        public Optional<AnswerEvent> poll() {
+            return read(false);
+        }
+
+        private Optional<AnswerEvent> read(boolean wait) {
             try {
-                return reader.next();
+                return wait ? reader.next() : reader.poll();
             } catch (IOException | UncheckedIOException e) {
-                return Optional.of(closed.get()
-                        ? new AnswerEvent.Failure("aborted", "The answer was stopped")
-                        : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost"));
+                return Optional.of(lost());
             } catch (RuntimeException e) {
                 // Helidon reports a broken chunked body as a runtime exception of its own.
-                return Optional.of(closed.get()
-                        ? new AnswerEvent.Failure("aborted", "The answer was stopped")
-                        : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost"));
+                return Optional.of(lost());
             }
+        }
+
+        private AnswerEvent lost() {
+            return closed.get()
+                    ? new AnswerEvent.Failure("aborted", "The answer was stopped")
+                    : new AnswerEvent.Failure("upstream_lost", "The connection to the workflow was lost");
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class LocalAnswerJournalTest {
     void endedAnswersOverTheBudgetAreForgottenOldestFirstButAnswersInFlightStay() {
         LocalAnswerJournal journal = new LocalAnswerJournal(Duration.ofMinutes(10), 25, clock);
         journal.begin("in-flight");
-        journal.append("in-flight", 1, "x".repeat(100));
+        journal.append("in-flight", 1, List.of("x".repeat(100)));
 
         answer(journal, "first", "0123456789");
         answer(journal, "second", "0123456789");
@@ -46,7 +47,7 @@ class LocalAnswerJournalTest {
 
     private static void answer(LocalAnswerJournal journal, String id, String text) {
         journal.begin(id);
-        journal.append(id, 1, text);
+        journal.append(id, 1, List.of(text));
         journal.finish(id, 1, AnswerJournal.Ending.END);
     }
 }

@@ -1,9 +1,14 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,11 +43,9 @@ class RedisAnswerJournalTest {
     }
 
     @Test
-    void chunksSentWithoutWaitingAreAllThereInOrderOnceTheAnswerEnds() {
+    void quickChunksAppendedInBurstsAreAllThereInOrderOnceTheAnswerEnds() {
         journal.begin("m1");
-        for (int seq = 1; seq <= 500; seq++) {
-            journal.append("m1", seq, "piece " + seq + " ");
-        }
+        appendInBursts("m1", 500);
         journal.finish("m1", 500, AnswerJournal.Ending.END);
 
         AnswerJournal.Replay replay = journal.read("m1", 0, Duration.ZERO);
@@ -56,18 +59,51 @@ class RedisAnswerJournalTest {
     }
 
     @Test
-    void aChunkThatComesAloneIsInRedisWhenAppendReturns() {
-        journal.begin("m5");
-        journal.append("m5", 1, "first");
+    void twoAnswersAppendingAtOnceEachLandInOrder() throws Exception {
+        journal.begin("a");
+        journal.begin("b");
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> other = threads.submit(() -> appendInBursts("b", 500));
+            appendInBursts("a", 500);
+            other.get(30, TimeUnit.SECONDS);
+        }
 
-        // read at once, no wait: a replica killed right after showing this chunk cannot have lost it
-        assertThat(journal.read("m5", 0, Duration.ZERO).chunks(), contains(new AnswerJournal.Chunk(1, "first")));
+        for (String id : List.of("a", "b")) {
+            List<AnswerJournal.Chunk> chunks = journal.read(id, 0, Duration.ZERO).chunks();
+            assertThat(id, chunks.stream().map(AnswerJournal.Chunk::seq).toList(),
+                    is(IntStream.rangeClosed(1, 500).boxed().toList()));
+        }
+    }
+
+    @Test
+    void everyChunkOfABurstIsInRedisWhenAppendReturns() {
+        journal.begin("m5");
+        journal.append("m5", 1, List.of("first", "second", "third"));
+
+        // read at once, no wait: a replica killed right after showing these chunks cannot have lost them
+        assertThat(journal.read("m5", 0, Duration.ZERO).chunks(), contains(new AnswerJournal.Chunk(1, "first"),
+                new AnswerJournal.Chunk(2, "second"), new AnswerJournal.Chunk(3, "third")));
+    }
+
+    /** Appends chunks 1 to {@code count} in bursts of 1 to 64, as the relay does, each appended once it returned. */
+    private void appendInBursts(String id, int count) {
+        int seq = 1;
+        int burst = 1;
+        while (seq <= count) {
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < burst && seq + i <= count; i++) {
+                texts.add("piece " + (seq + i) + " ");
+            }
+            journal.append(id, seq, texts);
+            seq += texts.size();
+            burst = burst % 64 + 7;
+        }
     }
 
     @Test
     void anAnswerInFlightHoldsALeaseAndAFailureEndingIsKept() {
         journal.begin("m2");
-        journal.append("m2", 1, "half");
+        journal.append("m2", 1, List.of("half"));
 
         AnswerJournal.Replay inFlight = journal.read("m2", 0, Duration.ZERO);
         assertThat(inFlight.producerAlive(), is(true));
@@ -88,7 +124,7 @@ class RedisAnswerJournalTest {
         assertThat(store.commands().ping(), is("PONG"));
         assertThat("the reader is still waiting", waiting.isDone(), is(false));
 
-        journal.append("m3", 1, "late");
+        journal.append("m3", 1, List.of("late"));
         assertThat(waiting.get(5, TimeUnit.SECONDS).chunks(), contains(new AnswerJournal.Chunk(1, "late")));
     }
 

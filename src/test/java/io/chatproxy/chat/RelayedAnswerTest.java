@@ -1,6 +1,7 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -155,7 +156,7 @@ class RelayedAnswerTest {
         }
 
         @Override
-        public boolean chunk(String messageId, int seq, String text) {
+        public boolean chunks(String messageId, int firstSeq, List<String> texts) {
             return reachable;
         }
 

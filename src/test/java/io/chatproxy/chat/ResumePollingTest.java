@@ -1,6 +1,7 @@
 package io.chatproxy.chat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -69,7 +70,7 @@ class ResumePollingTest {
         Thread.sleep(1500); // long enough for the pause to reach its 200 ms ceiling
 
         long appended = System.nanoTime();
-        journal.append("late", 1, "at last");
+        journal.append("late", 1, List.of("at last"));
         AnswerJournal.Replay replay = waiting.get(10, TimeUnit.SECONDS);
         long tookMillis = (System.nanoTime() - appended) / 1_000_000;
         System.out.printf("chunk after 1.5 s of silence read %d ms after it was appended%n", tookMillis);

@@ -160,6 +160,39 @@ class N8nAnswerReaderTest {
         assertThat(((AnswerEvent.Failure) events.get(2)).code(), is("answer_too_long"));
     }
 
+    @Test
+    void pollTakesWhatArrivedInTheSameReadAndSkipsBeginEndAndKeepaliveWithoutReadingAgain() throws IOException {
+        Arrivals body = new Arrivals(List.of(
+                String.join("\n", "{\"type\":\"begin\"}", "{\"type\":\"item\",\"content\":\"A\"}",
+                        "{\"type\":\"item\",\"content\":\"B\"}", "{\"type\":\"end\"}", "{\"type\":\"begin\"}",
+                        "{\"type\":\"keepalive\"}", "") + "\n",
+                "{\"type\":\"item\",\"content\":\"C\"}\n{\"type\":\"end\"}\n"));
+        N8nAnswerReader reader = new N8nAnswerReader(body, MAPPER, 64 * 1024, 100);
+
+        assertThat(reader.next(), is(Optional.of(text("A"))));
+        assertThat(reader.poll(), is(Optional.of(text("B"))));
+        assertThat("nothing more arrived: the poll does not wait", reader.poll(), is(Optional.empty()));
+
+        body.arrive();
+        assertThat("what arrived can be polled", reader.poll(), is(Optional.of(text("C"))));
+        assertThat(reader.poll(), is(Optional.empty()));
+        body.arrive();
+        assertThat("the end is told by next()", reader.poll(), is(Optional.empty()));
+        assertThat(reader.next(), is(Optional.empty()));
+    }
+
+    @Test
+    void pollDoesNotReadAPartLineAsALine() throws IOException {
+        Arrivals body = new Arrivals(List.of("{\"type\":\"item\",\"content\":\"A\"}\n{\"type\":\"item\",",
+                "\"content\":\"B\"}\n"));
+        N8nAnswerReader reader = new N8nAnswerReader(body, MAPPER, 64 * 1024, 100);
+
+        assertThat(reader.next(), is(Optional.of(text("A"))));
+        assertThat(reader.poll(), is(Optional.empty()));
+        body.arrive();
+        assertThat(reader.next(), is(Optional.of(text("B"))));
+    }
+
     private static AnswerEvent text(String s) {
         return new AnswerEvent.Text(s);
     }
@@ -210,6 +243,51 @@ class N8nAnswerReaderTest {
                 chunks.push(Arrays.copyOfRange(next, n, next.length));
             }
             return n;
+        }
+    }
+
+    /**
+     * A body whose reads arrive when the test says: {@link #available()} tells what arrived, and a read of what has not
+     * arrived fails the test (it is the wait for the network that a poll must never do). The first read has arrived.
+     */
+    private static final class Arrivals extends InputStream {
+        private final Deque<byte[]> reads = new ArrayDeque<>();
+        private int arrived = 1;
+
+        private Arrivals(List<String> reads) {
+            reads.forEach(r -> this.reads.add(r.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        void arrive() {
+            arrived++;
+        }
+
+        @Override
+        public int available() {
+            return arrived > 0 && !reads.isEmpty() ? reads.peek().length : 0;
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (reads.isEmpty()) {
+                return arrived > 0 ? -1 : fail();
+            }
+            if (arrived == 0) {
+                return fail();
+            }
+            byte[] next = reads.poll();
+            arrived--;
+            System.arraycopy(next, 0, b, off, next.length);
+            return next.length;
+        }
+
+        private static int fail() {
+            throw new AssertionError("waited for the network");
         }
     }
 }
