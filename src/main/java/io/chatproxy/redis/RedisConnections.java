@@ -44,7 +44,8 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
 /**
- * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads, and a second
+ * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads (or through
+ * {@link #async()} to send several commands before waiting for any), and a second
  * one whose writes are sent in batches (see {@link #batched}). Lettuce reconnects by itself; while it is disconnected
  * commands fail at once instead of queueing, so callers can fall back without waiting, and every command has a
  * timeout. Never use a blocking command (BLPOP, XREAD BLOCK) here: it would hold up every other caller.

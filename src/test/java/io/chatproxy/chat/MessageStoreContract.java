@@ -102,6 +102,16 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void aMessageOfTheLongestAllowedLengthIsStoredWhole() {
+        String session = newSession();
+        String longest = "é".repeat(100_000); // chat.max-message-length allows up to 100 000 characters
+
+        messages.begin(session, longest);
+
+        assertThat(rows(session).getFirst().content(), is(longest));
+    }
+
+    @Test
     void bothRowsCarryTheTraceOfTheRequestThatStoredThem() {
         String session = newSession();
         SpanContext request = SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",

@@ -98,19 +98,27 @@ public final class RoundTripTimings {
         ServerRequestHeaders headers = ServerRequestHeaders.create(WritableHeaders.create()
                 .set(HeaderNames.USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
                 .set(HeaderNames.ACCEPT_LANGUAGE, "en-GB,en;q=0.8"));
-        report("JwtCodec.verify", runs, i -> {
-            try {
-                var unused = tokens.verify(token);
-            } catch (InvalidTokenException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        String[] fresh = new String[runs + runs / 4];
+        for (int i = 0; i < fresh.length; i++) {
+            fresh[i] = tokens.sign("s-" + UUID.randomUUID(), Duration.ofHours(1),
+                    Map.of("origin", "https://shop.example", "fp", "abcdefghijklmnopqrstuv"), Optional.empty());
+        }
+        report("JwtCodec.verify, a token seen for the first time", runs, i -> verify(tokens, fresh[i]));
+        report("JwtCodec.verify, a token verified before", runs, i -> verify(tokens, token));
         report("BrowserFingerprint.of", runs, i -> {
             var unused = BrowserFingerprint.of(headers);
         });
         report("OriginPolicy.hostOf", runs, i -> {
             var unused = OriginPolicy.hostOf("https://shop.example");
         });
+    }
+
+    private static void verify(JwtCodec tokens, String token) {
+        try {
+            var unused = tokens.verify(token);
+        } catch (InvalidTokenException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void sequential(SessionStore sessions, RedisRateLimiter limiter, String session,
@@ -196,7 +204,7 @@ public final class RoundTripTimings {
 
     private static void report(String step, int runs, IntConsumer call) {
         for (int i = 0; i < runs / 4; i++) {
-            call.accept(i); // warm-up
+            call.accept(runs + i); // warm-up
         }
         long[] micros = new long[runs];
         for (int i = 0; i < runs; i++) {
