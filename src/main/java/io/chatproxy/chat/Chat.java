@@ -50,7 +50,7 @@ public record Chat(ChatService service, N8nChatService n8nService, StreamWatchdo
         AnswerRelay relay = new AnswerRelay(parts.upstream(), messages, parts.json(), streams, parts.events(),
                 parts.active(), journal);
         MessageIntake intake = new MessageIntake(new MessageText(streams.maxMessageLength()), new ThreatDetector(),
-                threats, parts.rateLimits(), messages, parts.events(), logContent);
+                threats, messages, parts.events(), logContent);
         Sessions sessions = parts.sessions();
         ChatService service = new ChatService(sessions.authenticator(), intake, messages, relay,
                 new AnswerResumer(messages, journal, parts.json(), streams), parts.json(), sessions.pageUrls(),

@@ -48,7 +48,7 @@ public final class ChatService implements HttpService {
      * @param resumer resumes answers from the journal or the database
      * @param json JSON codec
      * @param pageUrls checks and strips page URLs
-     * @param rateLimits limits resumes
+     * @param rateLimits limits messages and resumes
      * @param clientAddress the client's address behind trusted proxies
      * @param history history page sizes
      */
@@ -76,12 +76,15 @@ public final class ChatService implements HttpService {
     }
 
     private void send(ServerRequest req, ServerResponse res) {
-        AuthenticatedSession session = authenticator.authenticate(req, res, true);
+        String clientIp = clientAddress.of(req);
+        // the session lookup and the message's rate limit share one Redis round trip; a refused session wins
+        AuthenticatedSession session = authenticator.authenticate(req, res, true, (sessionId,
+                originDomain) -> rateLimits.startChatMessage(res::header, clientIp, sessionId, originDomain));
         ObjectNode body = json.readObject(req);
         String raw = JsonFields.requiredText(body, "message");
         String pageUrl = pageUrls.check(JsonFields.optionalText(body, "page_url"), session.origin());
         MessageIntake.Accepted accepted = intake.accept(
-                MessageIntake.Incoming.of(req, clientAddress, session, raw, pageUrl), res::header);
+                MessageIntake.Incoming.of(req, clientAddress, session, raw, pageUrl));
         relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.SSE);
     }
 

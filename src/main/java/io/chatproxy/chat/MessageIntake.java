@@ -1,13 +1,11 @@
 package io.chatproxy.chat;
 
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 
-import io.chatproxy.ratelimit.RateLimitGuard;
 import io.chatproxy.security.ClientAddress;
 import io.chatproxy.security.ThreatDetector;
 import io.chatproxy.security.ThreatSettings;
@@ -19,8 +17,8 @@ import io.chatproxy.web.ApiException;
 import io.chatproxy.web.RequestIds;
 
 /**
- * Takes in one visitor message, whatever the endpoint: applies the rate limits, cleans it, runs threat detection and
- * stores it with an empty answer before anything is sent to n8n. Nothing is stored when any step refuses it.
+ * Takes in one visitor message, whatever the endpoint, once its rate limit allowed it: cleans it, runs threat detection
+ * and stores it with an empty answer before anything is sent to n8n. Nothing is stored when any step refuses it.
  */
 public final class MessageIntake {
     private static final System.Logger LOGGER = System.getLogger(MessageIntake.class.getName());
@@ -28,7 +26,6 @@ public final class MessageIntake {
     private final MessageText messageText;
     private final ThreatDetector threats;
     private final ThreatSettings threatSettings;
-    private final RateLimitGuard rateLimits;
     private final MessageStore messages;
     private final StreamEvents events;
     private final boolean logContent;
@@ -39,35 +36,30 @@ public final class MessageIntake {
      * @param messageText cleans messages
      * @param threats threat detection
      * @param threatSettings what to do with suspicious messages
-     * @param rateLimits limits per session, IP and site
      * @param messages message store
      * @param events counters
      * @param logContent whether to log message text (development only)
      */
     public MessageIntake(MessageText messageText, ThreatDetector threats, ThreatSettings threatSettings,
-            RateLimitGuard rateLimits, MessageStore messages,
+            MessageStore messages,
             StreamEvents events, boolean logContent) {
         this.messageText = messageText;
         this.threats = threats;
         this.threatSettings = threatSettings;
-        this.rateLimits = rateLimits;
         this.messages = messages;
         this.events = events;
         this.logContent = logContent;
     }
 
     /**
-     * Accepts a message.
+     * Accepts a message the chat-message rate limit ({@link io.chatproxy.ratelimit.RateLimitGuard#chatMessage})
+     * already allowed: a session or IP over its limit costs no cleaning and no threat detection.
      *
      * @param message the message and what is known of its request
-     * @param rateLimitHeaders receives the rate-limit headers of an allowed message (for its response)
      * @return what was stored and what to send upstream
      */
-    public Accepted accept(Incoming message, BiConsumer<String, String> rateLimitHeaders) {
+    public Accepted accept(Incoming message) {
         AuthenticatedSession session = message.session();
-        // the limit comes first: a session or IP over its limit costs no cleaning and no threat detection
-        rateLimits.chatMessage(rateLimitHeaders, message.clientIp(), session.id(),
-                session.session().originDomain());
         String text = messageText.clean(message.raw());
         if (logContent) {
             LOGGER.log(System.Logger.Level.INFO, "DEBUG message content, session " + session.id() + ": " + text);

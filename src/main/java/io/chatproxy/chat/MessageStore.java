@@ -10,14 +10,13 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
 
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.DbTime;
 
 /**
  * Chat messages in the database. Each session's messages carry a sequence number handed out by bumping a counter on
- * the session row inside the same transaction, which orders them exactly even across replicas.
+ * the session row in the statement that inserts them, which orders them exactly even across replicas.
  */
 public final class MessageStore {
     private final Database db;
@@ -35,36 +34,31 @@ public final class MessageStore {
     }
 
     /**
-     * Stores a visitor message and an empty, streaming answer after it, in one transaction.
+     * Stores a visitor message and an empty, streaming answer after it, in one statement (one round trip): it bumps
+     * the session's counter and inserts both rows, atomically without a transaction of its own.
      *
      * @param sessionId session
      * @param text the visitor's message
      * @return the ids
+     * @throws IllegalStateException when the session is gone (nothing is stored)
      */
     @SuppressWarnings("try") // the span is current while the rows are written
     public Exchange begin(String sessionId, String text) {
         Instant now = clock.instant();
         Exchange exchange = new Exchange(UUID.randomUUID().toString(), UUID.randomUUID().toString());
         String traceparent = Spans.currentTraceparent(); // the request's span, before the INSERT's becomes current
+        long stored;
         try (Spans.Child span = dbSpan("INSERT messages", "INSERT")) {
-            insertExchange(sessionId, text, now, exchange, traceparent);
+            stored = db.call(() -> db.client().execute().createNamedInsert("begin-exchange")
+                    .addParam("session_id", sessionId).addParam("now", DbTime.of(now))
+                    .addParam("user_id", exchange.userMessageId()).addParam("content", text)
+                    .addParam("answer_id", exchange.answerId()).addParam("trace_parent", traceparent)
+                    .execute());
+        }
+        if (stored == 0) {
+            throw new IllegalStateException("session vanished: " + sessionId);
         }
         return exchange;
-    }
-
-    private void insertExchange(String sessionId, String text, Instant now, Exchange exchange, String traceparent) {
-        db.transaction(tx -> {
-            tx.createNamedUpdate("reserve-seq").addParam("count", 2).addParam("now", DbTime.of(now))
-                    .addParam("id", sessionId).execute();
-            int last = tx.createNamedGet("select-seq").addParam("id", sessionId).execute()
-                    .orElseThrow(() -> new IllegalStateException("session vanished: " + sessionId))
-                    .column("last_seq").get(Integer.class);
-            Stored user = new Stored(exchange.userMessageId(), sessionId, now, traceparent);
-            insert(tx, user, last - 1, MessageRole.USER, text, MessageStatus.COMPLETE);
-            insert(tx, new Stored(exchange.answerId(), sessionId, now, traceparent), last, MessageRole.ASSISTANT, "",
-                    MessageStatus.STREAMING);
-            return exchange;
-        });
     }
 
     private Spans.Child dbSpan(String name, String operation) {
@@ -131,20 +125,6 @@ public final class MessageStore {
                 return new HistoryPage(shown.reversed().stream().map(Numbered::message).toList(), older);
             }
         });
-    }
-
-    private static void insert(DbTransaction tx, Stored row, int seq, MessageRole role, String content,
-            MessageStatus status) {
-        tx.createNamedInsert("insert-message")
-                .addParam("id", row.id()).addParam("session_id", row.sessionId()).addParam("seq", seq)
-                .addParam("role", role.text()).addParam("content", content).addParam("status", status.text())
-                .addParam("created_at", DbTime.of(row.at())).addParam("updated_at", DbTime.of(row.at()))
-                .addParam("trace_parent", row.traceparent())
-                .execute();
-    }
-
-    /** What the two rows of an exchange have in common but their id. */
-    private record Stored(String id, String sessionId, Instant at, String traceparent) {
     }
 
     private static StoredMessage message(DbRow row, String traceparent) {

@@ -69,7 +69,7 @@ public final class N8nChatService implements HttpService {
      * @param origins allowed origins
      * @param sessions session store
      * @param opener opens sessions
-     * @param rateLimits limits on session creation
+     * @param rateLimits limits on session creation and messages
      * @param clientAddress resolves the client IP
      * @param intake checks, limits and stores messages
      * @param messages message store
@@ -165,8 +165,9 @@ public final class N8nChatService implements HttpService {
 
     private void send(ServerRequest req, ServerResponse res, String key, String origin, String chatInput) {
         AuthenticatedSession session = new AuthenticatedSession(sessionFor(req, res, key, origin), origin);
+        rateLimits.chatMessage(res::header, clientAddress.of(req), session.id(), session.session().originDomain());
         MessageIntake.Accepted accepted = intake.accept(
-                MessageIntake.Incoming.of(req, clientAddress, session, chatInput, ""), res::header);
+                MessageIntake.Incoming.of(req, clientAddress, session, chatInput, ""));
         boolean streaming = req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/plain")).orElse(false);
         if (streaming) {
             relay.stream(res, accepted.exchange(), accepted.upstream(), AnswerRelay.Format.NDJSON);

@@ -5,7 +5,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -14,14 +13,14 @@ import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.DbStatements;
-import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import org.flywaydb.core.Flyway;
 
 /**
  * The connection pool, the schema migrations and the Helidon DbClient over them. SQL lives in
- * {@code db/statements.yaml}; the same statements and migrations run on PostgreSQL and H2.
+ * {@code db/statements.yaml}; the same statements and migrations run on PostgreSQL and H2, but for the few that
+ * {@code db/statements-postgresql.yaml} gives PostgreSQL's own text (chosen here, once).
  */
 public final class Database implements AutoCloseable {
     private static final System.Logger LOGGER = System.getLogger(Database.class.getName());
@@ -62,10 +61,9 @@ public final class Database implements AutoCloseable {
                 }
             });
             JdbcConnectionPool pool = () -> connection(dataSource, gate);
-            Config statements = Config.just(ConfigSources.classpath("db/statements.yaml"));
             DbClient client = JdbcClientBuilder.create()
                     .connectionPool(pool)
-                    .statements(DbStatements.create(statements.get("statements")))
+                    .statements(statements(settings.url().postgres()))
                     .build();
             return new Database(dataSource, client, settings.url().postgres(), gate, migrationSession);
         } catch (RuntimeException e) {
@@ -73,6 +71,19 @@ public final class Database implements AutoCloseable {
             migrationSession.ifPresent(Database::closeQuietly);
             throw e;
         }
+    }
+
+    /** The named statements, with PostgreSQL's own text for the few that differ there. */
+    private static DbStatements statements(boolean postgres) {
+        DbStatements.Builder statements = DbStatements.builder().config(statementsIn("db/statements.yaml"));
+        if (postgres) {
+            statements.config(statementsIn("db/statements-postgresql.yaml"));
+        }
+        return statements.build();
+    }
+
+    private static Config statementsIn(String resource) {
+        return Config.just(ConfigSources.classpath(resource)).get("statements");
     }
 
     private static void closeQuietly(Connection connection) {
@@ -146,34 +157,6 @@ public final class Database implements AutoCloseable {
             gate.failedWith(e);
             throw new StorageUnavailableException(e);
         }
-    }
-
-    /**
-     * Runs statements in one transaction: committed when {@code work} returns, rolled back when anything fails.
-     * A rollback that fails too (the connection died, or Helidon already counts a failed commit as committed) is
-     * logged and the first failure is reported, so a dead connection still means 503.
-     *
-     * @param work the statements
-     * @param <T> result type
-     * @return what {@code work} returned
-     */
-    public <T> T transaction(Function<DbTransaction, T> work) {
-        return call(() -> {
-            DbTransaction tx = client.transaction();
-            try {
-                T result = work.apply(tx);
-                tx.commit();
-                return result;
-            } catch (RuntimeException e) {
-                try {
-                    tx.rollback();
-                } catch (RuntimeException rollback) {
-                    LOGGER.log(System.Logger.Level.WARNING, "Rollback failed after " + e + ": " + rollback);
-                    e.addSuppressed(rollback);
-                }
-                throw e;
-            }
-        });
     }
 
     /** Checks that a connection can be had and answers; false when the database is unreachable. */

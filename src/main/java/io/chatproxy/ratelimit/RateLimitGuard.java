@@ -10,6 +10,7 @@ import java.util.function.BiConsumer;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 
+import io.chatproxy.redis.Pending;
 import io.chatproxy.web.ApiException;
 
 /**
@@ -43,8 +44,23 @@ public final class RateLimitGuard {
     /** Limits a chat message. */
     public void chatMessage(BiConsumer<String, String> headers, String clientIp, String sessionId,
             String originDomain) {
+        startChatMessage(headers, clientIp, sessionId, originDomain).await();
+    }
+
+    /**
+     * Starts {@link #chatMessage}: the check is sent at once (see {@link RateLimiter#start}); awaiting it writes the
+     * headers of an allowed message or throws the 429.
+     *
+     * @param headers receives the rate-limit headers of an allowed message
+     * @param clientIp the client's address
+     * @param sessionId the session
+     * @param originDomain the session's site
+     * @return the decision, applied once awaited
+     */
+    public Pending<Decision> startChatMessage(BiConsumer<String, String> headers, String clientIp, String sessionId,
+            String originDomain) {
         String client = network.key(clientIp);
-        apply(headers, List.of(
+        return start(headers, List.of(
                 new Limit("session-minute", sessionId, settings.sessionPerMinute(), MINUTE),
                 new Limit("session-hour", sessionId, settings.sessionPerHour(), HOUR),
                 new Limit("ip-minute", client, settings.ipPerMinute(), MINUTE),
@@ -80,9 +96,18 @@ public final class RateLimitGuard {
     }
 
     private void apply(BiConsumer<String, String> headers, List<Limit> limits) {
+        start(headers, limits).await();
+    }
+
+    private Pending<Decision> start(BiConsumer<String, String> headers, List<Limit> limits) {
+        Pending<Decision> sent = limiter.start(limits);
+        return () -> decide(headers, limits, sent);
+    }
+
+    private Decision decide(BiConsumer<String, String> headers, List<Limit> limits, Pending<Decision> sent) {
         Decision decision;
         try (Spans.Child span = Spans.child("rate_limit.decide")) {
-            decision = limiter.acquire(limits);
+            decision = sent.await();
             span.attribute("chat.rate_limit.scopes",
                     String.join(",", limits.stream().map(Limit::scope).toList()))
                     .attribute("chat.rate_limit.outcome", decision.allowed() ? "allowed" : "rejected")
@@ -95,7 +120,7 @@ public final class RateLimitGuard {
             events.allowed();
             headers.accept("RateLimit-Policy", policy);
             headers.accept("RateLimit", state);
-            return;
+            return decision;
         }
         events.rejected(limit.scope());
         throw new ApiException(Status.TOO_MANY_REQUESTS_429, "rate_limited",

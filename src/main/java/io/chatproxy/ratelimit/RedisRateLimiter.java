@@ -5,6 +5,7 @@ import io.chatproxy.tracing.Spans;
 import java.time.Clock;
 import java.util.List;
 
+import io.chatproxy.redis.Pending;
 import io.chatproxy.redis.RedisConnections;
 
 /**
@@ -32,6 +33,12 @@ public final class RedisRateLimiter implements RateLimiter {
 
     @Override
     public Decision acquire(List<Limit> limits) {
+        return start(limits).await();
+    }
+
+    @Override
+    @SuppressWarnings("try") // the span is current while Redis answers
+    public Pending<Decision> start(List<Limit> limits) {
         long now = clock.millis();
         String[] keys = new String[limits.size() * 2];
         String[] args = new String[1 + limits.size() * 2];
@@ -46,10 +53,15 @@ public final class RedisRateLimiter implements RateLimiter {
             args[1 + 2 * i] = Integer.toString(limit.max());
             args[2 + 2 * i] = Long.toString(window);
         }
-        List<Object> result;
-        try (Spans.Child span = Spans.redis("EVAL", "rate_limit")) {
-            result = span.call(() -> redis.eval(SCRIPT, keys, args));
-        }
+        Pending<List<Object>> reply = redis.startEval(SCRIPT, keys, args);
+        return () -> {
+            try (Spans.Child span = Spans.redis("EVAL", "rate_limit")) {
+                return decision(limits, span.call(reply::await));
+            }
+        };
+    }
+
+    private static Decision decision(List<Limit> limits, List<Object> result) {
         boolean allowed = ((Long) result.get(0)) == 1L;
         Limit limit = limits.get(((Long) result.get(1)).intValue() - 1);
         long remaining = (Long) result.get(2);

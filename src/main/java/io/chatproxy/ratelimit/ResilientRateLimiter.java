@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.chatproxy.redis.Pending;
 import io.chatproxy.redis.RedisSettings;
 import io.chatproxy.web.ApiException;
 
@@ -43,25 +44,43 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     @Override
     public Decision acquire(List<Limit> limits) {
+        return start(limits).await();
+    }
+
+    /** Redis failing when the check is sent or when it is awaited falls back alike, once awaited. */
+    @Override
+    public Pending<Decision> start(List<Limit> limits) {
+        Pending<Decision> sent;
         try {
-            Decision decision = redis.acquire(limits);
-            if (failing.compareAndSet(true, false)) {
-                LOGGER.log(Level.INFO, "Redis is back: rate limits are shared again");
-            }
-            return decision;
+            sent = redis.start(limits);
         } catch (RuntimeException e) {
-            if (failing.compareAndSet(false, true)) {
-                LOGGER.log(Level.WARNING, "Redis unavailable for rate limiting (" + e.getClass().getSimpleName()
-                        + "): falling back to '" + mode.name().toLowerCase(Locale.ROOT) + "'");
-            }
-            onFallback.run();
-            return switch (mode) {
-                case LOCAL -> local.acquire(limits.stream().map(this::share).toList());
-                case ALLOW -> new Decision(true, limits.getFirst(), limits.getFirst().max(), 1);
-                case DENY -> throw ApiException.unavailable("rate_limiter_unavailable",
-                        "The service is busy: please retry shortly", 5);
-            };
+            return () -> fallBack(limits, e);
         }
+        return () -> {
+            try {
+                Decision decision = sent.await();
+                if (failing.compareAndSet(true, false)) {
+                    LOGGER.log(Level.INFO, "Redis is back: rate limits are shared again");
+                }
+                return decision;
+            } catch (RuntimeException e) {
+                return fallBack(limits, e);
+            }
+        };
+    }
+
+    private Decision fallBack(List<Limit> limits, RuntimeException e) {
+        if (failing.compareAndSet(false, true)) {
+            LOGGER.log(Level.WARNING, "Redis unavailable for rate limiting (" + e.getClass().getSimpleName()
+                    + "): falling back to '" + mode.name().toLowerCase(Locale.ROOT) + "'");
+        }
+        onFallback.run();
+        return switch (mode) {
+            case LOCAL -> local.acquire(limits.stream().map(this::share).toList());
+            case ALLOW -> new Decision(true, limits.getFirst(), limits.getFirst().max(), 1);
+            case DENY -> throw ApiException.unavailable("rate_limiter_unavailable",
+                    "The service is busy: please retry shortly", 5);
+        };
     }
 
     @Override

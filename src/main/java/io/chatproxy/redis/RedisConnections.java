@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
@@ -43,7 +44,8 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
 /**
- * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads, and a second
+ * One shared Lettuce connection (standalone, Sentinel or Cluster) used synchronously from virtual threads (or through
+ * {@link #async()} to send several commands before waiting for any), and a second
  * one whose writes are sent in batches (see {@link #batched}). Lettuce reconnects by itself; while it is disconnected
  * commands fail at once instead of queueing, so callers can fall back without waiting, and every command has a
  * timeout. Never use a blocking command (BLPOP, XREAD BLOCK) here: it would hold up every other caller.
@@ -183,7 +185,7 @@ public final class RedisConnections implements AutoCloseable {
         }
         batching.setTimeout(timeout);
         batching.setAutoFlushCommands(false);
-        return new Link(shared, sync.apply(shared), batching, async.apply(batching));
+        return new Link(shared, sync.apply(shared), async.apply(shared), batching, async.apply(batching));
     }
 
     /**
@@ -193,6 +195,29 @@ public final class RedisConnections implements AutoCloseable {
      */
     public RedisClusterCommands<String, String> commands() {
         return link().commands();
+    }
+
+    /**
+     * The shared connection's asynchronous commands: commands issued one after another without waiting in between go
+     * out together and share one round trip. Wait for each with {@link #await}.
+     *
+     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     */
+    public RedisClusterAsyncCommands<String, String> async() {
+        return link().async();
+    }
+
+    /**
+     * Waits for a command issued on {@link #async()}, at most the command timeout.
+     *
+     * @param command the command's future
+     * @param <T> result type
+     * @return its result
+     * @throws io.lettuce.core.RedisException when it failed or timed out
+     */
+    public <T> T await(RedisFuture<T> command) {
+        return LettuceFutures.awaitOrCancel(command, link().connection().getTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -322,6 +347,27 @@ public final class RedisConnections implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a script by SHA on the shared connection without waiting for it (see {@link #async()}); awaiting the
+     * result loads the script and runs it again if Redis did not know it.
+     *
+     * @param script the script
+     * @param keys keys
+     * @param args arguments
+     * @return the script's array result, once awaited
+     * @throws io.lettuce.core.RedisException when Redis cannot be reached
+     */
+    public Pending<List<Object>> startEval(Script script, String[] keys, String... args) {
+        RedisFuture<List<Object>> sent = async().evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
+        return () -> {
+            try {
+                return await(sent);
+            } catch (RedisNoScriptException e) {
+                return eval(script, keys, args);
+            }
+        };
+    }
+
     @Override
     public void close() {
         try {
@@ -339,7 +385,8 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     private record Link(StatefulConnection<String, String> connection, RedisClusterCommands<String, String> commands,
-            StatefulConnection<String, String> batchConnection, RedisClusterAsyncCommands<String, String> batch) {
+            RedisClusterAsyncCommands<String, String> async, StatefulConnection<String, String> batchConnection,
+            RedisClusterAsyncCommands<String, String> batch) {
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.helidon.common.Errors;
 import io.helidon.security.jwt.Jwt;
@@ -30,6 +31,8 @@ public final class JwtCodec {
     /** The reason given for a token past its {@code exp}. */
     public static final String EXPIRED = "expired";
     private static final Duration SKEW = Duration.ofSeconds(30);
+    /** How many verified tokens are remembered; each browser presents the same one until it is renewed. */
+    private static final int REMEMBERED = 4096;
 
     private final TokenKind kind;
     private final String algorithm;
@@ -38,6 +41,7 @@ public final class JwtCodec {
     private final JwkKeys verificationKeys;
     private final Jwk signingJwk;
     private final Clock clock;
+    private final Map<String, VerifiedToken> verified = new ConcurrentHashMap<>();
 
     /**
      * Creates a codec.
@@ -90,13 +94,31 @@ public final class JwtCodec {
     }
 
     /**
-     * Verifies a token and returns its claims.
+     * Verifies a token and returns its claims. A token verified before is only checked against the clock again:
+     * nothing else in it can change, and the keys are fixed for the codec's life.
      *
      * @param token compact token
      * @return verified claims
      * @throws InvalidTokenException with the reason when anything is wrong
      */
     public VerifiedToken verify(String token) throws InvalidTokenException {
+        VerifiedToken known = verified.get(token);
+        if (known != null) {
+            Instant now = clock.instant();
+            if (!now.isAfter(known.expiresAt().plus(SKEW)) && !now.isBefore(known.issuedAt().minus(SKEW))) {
+                return known;
+            }
+            verified.remove(token);
+        }
+        VerifiedToken checked = check(token);
+        if (verified.size() >= REMEMBERED) {
+            verified.clear(); // crude but bounded: the tokens in use are verified again once
+        }
+        verified.put(token, checked);
+        return checked;
+    }
+
+    private VerifiedToken check(String token) throws InvalidTokenException {
         SignedJwt signed;
         try {
             signed = SignedJwt.parseToken(token);

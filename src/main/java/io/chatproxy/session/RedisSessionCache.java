@@ -7,6 +7,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
+import io.lettuce.core.RedisFuture;
+
+import io.chatproxy.redis.Pending;
 import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.tracing.Spans;
 
@@ -39,10 +42,25 @@ public final class RedisSessionCache implements SessionCache {
     }
 
     @Override
-    @SuppressWarnings("try") // the span is current while Redis answers
     public Lookup get(String id) {
+        return start(id).await();
+    }
+
+    @Override
+    public Pending<Lookup> start(String id) {
+        RedisFuture<Map<String, String>> sent;
+        try {
+            sent = redis.async().hgetall(key(id));
+        } catch (RuntimeException e) {
+            return Pending.of(unread(e));
+        }
+        return () -> read(id, sent);
+    }
+
+    @SuppressWarnings("try") // the span is current while Redis answers
+    private Lookup read(String id, RedisFuture<Map<String, String>> sent) {
         try (Spans.Child span = Spans.redis("HGETALL", "session")) {
-            Map<String, String> fields = span.call(() -> redis.commands().hgetall(key(id)));
+            Map<String, String> fields = span.call(() -> redis.await(sent));
             boolean hit = fields != null && fields.containsKey("origin_domain");
             span.attribute("chat.session_cache.hit", hit ? "true" : "false");
             if (fields == null) {
@@ -58,10 +76,14 @@ public final class RedisSessionCache implements SessionCache {
                     Instant.ofEpochMilli(Long.parseLong(fields.get("expires_at"))),
                     Optional.empty())), version);
         } catch (RuntimeException e) {
-            LOGGER.log(Level.DEBUG, "Session cache read failed: " + e.getMessage());
-            // a version no entry has: the session is not cached by this lookup
-            return new Lookup(Optional.empty(), "unknown");
+            return unread(e);
         }
+    }
+
+    private static Lookup unread(RuntimeException e) {
+        LOGGER.log(Level.DEBUG, "Session cache read failed: " + e.getMessage());
+        // a version no entry has: the session is not cached by this lookup
+        return new Lookup(Optional.empty(), "unknown");
     }
 
     @Override

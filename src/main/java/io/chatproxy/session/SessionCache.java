@@ -2,6 +2,8 @@ package io.chatproxy.session;
 
 import java.util.Optional;
 
+import io.chatproxy.redis.Pending;
+
 /**
  * Validated sessions kept close at hand so that a chat message needs no database read to authenticate. A cache
  * failure is never an error: callers fall back to the store. Revocation wins: a session read from the database is
@@ -26,6 +28,17 @@ public interface SessionCache {
 
     /** A cached, still active session, or the version a later {@link #put} must still find. */
     Lookup get(String id);
+
+    /**
+     * Starts {@link #get} without waiting for its answer, so that it shares a round trip with other commands started
+     * before either is awaited.
+     *
+     * @param id the session
+     * @return the lookup, once awaited
+     */
+    default Pending<Lookup> start(String id) {
+        return Pending.of(get(id));
+    }
 
     /**
      * Caches a session (for at most its remaining life) unless it was evicted after the read that returned

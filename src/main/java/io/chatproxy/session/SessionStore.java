@@ -10,6 +10,7 @@ import io.helidon.dbclient.DbRow;
 import io.chatproxy.persistence.Database;
 import io.chatproxy.persistence.DbTime;
 import io.chatproxy.persistence.StorageUnavailableException;
+import io.chatproxy.redis.Pending;
 
 /**
  * Sessions in the database.
@@ -44,7 +45,22 @@ public final class SessionStore {
 
     /** A session by id, from the cache when it holds it. */
     public Optional<Session> find(String id) {
-        SessionCache.Lookup cached = cache.get(id);
+        return startFind(id).await();
+    }
+
+    /**
+     * Starts {@link #find}: the cache read is sent at once, so that it shares a round trip with other Redis commands
+     * started before it is awaited; the database is read, when the cache does not hold the session, once awaited.
+     *
+     * @param id the session
+     * @return the session, if any, once awaited
+     */
+    public Pending<Optional<Session>> startFind(String id) {
+        Pending<SessionCache.Lookup> cached = cache.start(id);
+        return () -> find(id, cached.await());
+    }
+
+    private Optional<Session> find(String id, SessionCache.Lookup cached) {
         if (cached.session().isPresent()) {
             return cached.session();
         }

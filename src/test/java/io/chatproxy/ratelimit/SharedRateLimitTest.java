@@ -187,6 +187,43 @@ class SharedRateLimitTest {
         }
     }
 
+    @Test
+    void aRevokedSessionOverItsLimitIsRefusedAsRevokedNotAsRateLimited() {
+        try (TestApp app = TestApp.start(env("RATE_LIMIT_PER_MINUTE", "1"))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            String cookie = visitor.cookie();
+            assertThat(visitor.post("/api/v1/chat/message", "{\"message\":\"a\"}").status(), is(200));
+            assertThat(visitor.post("/api/v1/chat/message", "{\"message\":\"b\"}").status(), is(429));
+            visitor.delete("/api/v1/session");
+
+            Visitor.Answer refused = visitor.cookie(cookie).post("/api/v1/chat/message", "{\"message\":\"c\"}");
+
+            assertThat(refused.status(), is(401));
+            assertThat(refused.errorCode(), is("session_revoked"));
+            assertThat(refused.header("Retry-After").isPresent(), is(false));
+            assertThat(n8n.requestCount(), is(1));
+        }
+    }
+
+    @Test
+    void messagesAreLimitedAfterRedisForgotTheScriptAndFlushedTheSessionCache() {
+        try (TestApp app = TestApp.start(env("RATE_LIMIT_PER_MINUTE", "2"))) {
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+            assertThat(visitor.post("/api/v1/chat/message", "{\"message\":\"a\"}").status(), is(200));
+            redis.run(r -> r.scriptFlush());
+            redis.run(r -> r.del(redis.prefix() + "session:" + visitor.sessionId()));
+
+            Visitor.Answer second = visitor.post("/api/v1/chat/message", "{\"message\":\"b\"}");
+            Visitor.Answer third = visitor.post("/api/v1/chat/message", "{\"message\":\"c\"}");
+
+            assertThat(second.status(), is(200));
+            assertThat(second.header("RateLimit").orElseThrow(), startsWith("\"session-minute\";r=0;t="));
+            assertThat(third.status(), is(429));
+        }
+    }
+
     private static Visitor.Answer createFrom(TestApp app, String forwardedFor) {
         Visitor visitor = app.visitor();
         return visitor.send(visitor.request("/api/v1/session/create")

@@ -189,6 +189,23 @@ class SessionAuthenticatorTest {
     }
 
     @Test
+    void aCookieThatWorkedIsRefusedByItsOwnExpiryOnceItExpired() throws Exception {
+        Session session = newSession();
+        String cookie = "chat_session=" + authenticator.issue(session, SITE, fingerprint,
+                CLOCK.instant().plus(Duration.ofMinutes(5)));
+        assertThat(send(request("/check").header("Cookie", cookie)).statusCode(), is(200));
+        int before = INVALID_TOKENS.get();
+        CLOCK.advance(Duration.ofMinutes(10));
+        try {
+            assertError(send(request("/check").header("Cookie", cookie)), 401, "session_expired");
+            // the token itself was refused, not only the session
+            assertThat(INVALID_TOKENS.get(), is(before + 1));
+        } finally {
+            CLOCK.advance(Duration.ofMinutes(-10));
+        }
+    }
+
+    @Test
     void aYoungTokenIsNotRenewed() throws Exception {
         HttpResponse<String> r = send(request("/check").header("Cookie", cookie(newSession())));
 
