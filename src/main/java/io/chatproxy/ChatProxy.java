@@ -145,12 +145,13 @@ public final class ChatProxy implements AutoCloseable {
         if (tracing.enabled()) {
             routing.addFilter(new TracingFilter(tracing));
         }
-        routing.addFilter(new RequestIds(settings.instanceId()))
-                .addFilter(new SecurityHeaders(routes::data))
-                .addFilter(new RequestOriginFilter(security.allowedHosts(), routes::probe, routes::api))
-                .addFilter(new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors))
-                .addFilter(new BodyLimitFilter(routes, security.maxBodyBytes()))
-                .addFilter(drain)
+        // in this order; admission holds its permit around the rest of the request, so it stays a filter of its own
+        routing.addFilter(new CheckFilters(List.of(new RequestIds(settings.instanceId()),
+                new SecurityHeaders(routes::data),
+                new RequestOriginFilter(security.allowedHosts(), routes::probe, routes::api),
+                new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors),
+                new BodyLimitFilter(routes, security.maxBodyBytes()),
+                drain)))
                 .addFilter(admission)
                 .register("/api/v1/session", routes.checked("/api/v1/session", sessions.service()))
                 .register("/api/v1/chat", routes.checked("/api/v1/chat", chat.service()))

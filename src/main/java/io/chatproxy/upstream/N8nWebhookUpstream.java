@@ -59,9 +59,10 @@ public final class N8nWebhookUpstream implements Upstream {
                 .readTimeout(max(settings.firstByteTimeout(), settings.idleTimeout()).plusSeconds(1))
                 .followRedirects(false)
                 .socketOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                // the buffer stays allocated as long as the connection lives, one per open stream; a request to n8n
-                // (about 1 KB: headers, token, the message) is written in two or three parts instead of one
-                .writeBufferSize(512)
+                // no write buffer: it would stay allocated as long as the connection lives (one per open stream),
+                // and is of no use here: the client gathers a request's line, headers and body in one buffer of its
+                // own and hands it over in one write
+                .writeBufferSize(0)
                 .addService(bodies)
                 .build();
     }

@@ -1,0 +1,55 @@
+package io.chatproxy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.helidon.webserver.http.Filter;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The checks run as one filter: in order, and the request goes on only when every check let it. */
+class CheckFiltersTest {
+    private final List<String> ran = new ArrayList<>();
+
+    @Test
+    void everyCheckRunsInOrderThenTheRequestGoesOn() {
+        new CheckFilters(List.of(passing("a"), passing("b"), passing("c")))
+                .filter(() -> ran.add("handler"), null, null);
+
+        assertThat(ran, contains("a", "b", "c", "handler"));
+    }
+
+    @Test
+    void aCheckThatAnswersStopsTheLaterChecksAndTheHandler() {
+        new CheckFilters(List.of(passing("a"), answering("b"), passing("c")))
+                .filter(() -> ran.add("handler"), null, null);
+
+        assertThat(ran, contains("a", "b"));
+    }
+
+    @Test
+    void aCheckThatThrowsStopsTheRest() {
+        Filter refusing = (chain, req, res) -> {
+            ran.add("refusing");
+            throw new IllegalStateException("refused");
+        };
+        CheckFilters checks = new CheckFilters(List.of(refusing, passing("c")));
+
+        assertThrows(IllegalStateException.class, () -> checks.filter(() -> ran.add("handler"), null, null));
+        assertThat(ran, contains("refusing"));
+    }
+
+    private Filter passing(String name) {
+        return (chain, req, res) -> {
+            ran.add(name);
+            chain.proceed();
+        };
+    }
+
+    private Filter answering(String name) {
+        return (chain, req, res) -> ran.add(name);
+    }
+}
