@@ -47,12 +47,14 @@ RUN modules="$(jdeps --ignore-missing-deps --multi-release 21 --print-module-dep
 # it and started as its ENTRYPOINT starts it, against a fake n8n (sessions, streamed chats, history), leaves an
 # ahead-of-time cache of what it loaded: an AOT cache with a JDK 25+ base (-XX:AOTCache), a class-data sharing archive
 # with JDK 21 (-XX:SharedArchiveFile). /app/aot.args holds the flag for that JDK. Trained on the embedded database: the
-# PostgreSQL and Redis clients' classes load as usual. See src/build/java/AotTraining.java.
+# PostgreSQL and Redis clients' classes load as usual. A small fixed heap in training (not MaxRAMPercentage of the
+# build machine): the cache is only used with the same compressed-oops mode, which a heap over 32 GB would turn off.
+# See src/build/java/AotTraining.java.
 WORKDIR /app
 RUN cp -p /build/target/chat-proxy.jar /build/app.yaml /app/ \
  && cp -rp /build/target/libs /app/libs \
  && java /build/src/build/java/AotTraining.java /opt/java/bin/java chat-proxy.jar /app/chat-proxy.aot /app/aot.args \
-         -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp \
+         -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp \
  && rm -f /app/aot.args.jdk
 
 # ---------------------------------------------------------------------------------------------------------------------
