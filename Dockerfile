@@ -34,14 +34,28 @@ RUN ./mvnw -B -q -DskipTests package \
 
 # A Java runtime of only the modules the jar and its libraries use (jdeps), plus the ones they load by name at run
 # time: TLS elliptic curves, JMX for metrics, zip file systems, socket options and DNS. A class data sharing archive
-# is generated into it for a faster start.
+# of the JDK's own classes is generated into it. It is made at /opt/java, where the runtime stage has it.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN modules="$(jdeps --ignore-missing-deps --multi-release 21 --print-module-deps \
                       --class-path 'target/libs/*' target/chat-proxy.jar)" \
  && jlink --add-modules "${modules},jdk.crypto.ec,jdk.management,jdk.zipfs,jdk.net,jdk.naming.dns" \
           --strip-java-debug-attributes --no-man-pages --no-header-files --compress=zip-6 \
-          --generate-cds-archive --output /build/jre \
- && /build/jre/bin/java -version
+          --generate-cds-archive --output /opt/java \
+ && /opt/java/bin/java -version
+
+# Fast from the first visitor: a training run of the application, laid out in /app exactly as the runtime stage has
+# it and started as its ENTRYPOINT starts it, against a fake n8n (sessions, streamed chats, history), leaves an
+# ahead-of-time cache of what it loaded: an AOT cache with a JDK 25+ base (-XX:AOTCache), a class-data sharing archive
+# with JDK 21 (-XX:SharedArchiveFile). /app/aot.args holds the flag for that JDK. Trained on the embedded database: the
+# PostgreSQL and Redis clients' classes load as usual. A small fixed heap in training (not MaxRAMPercentage of the
+# build machine): the cache is only used with the same compressed-oops mode, which a heap over 32 GB would turn off.
+# See src/build/java/AotTraining.java.
+WORKDIR /app
+RUN cp -p /build/target/chat-proxy.jar /build/app.yaml /app/ \
+ && cp -rp /build/target/libs /app/libs \
+ && java /build/src/build/java/AotTraining.java /opt/java/bin/java chat-proxy.jar /app/chat-proxy.aot /app/aot.args \
+         -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp \
+ && rm -f /app/aot.args.jdk
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Runtime stage: the jlink runtime, non-root, read-only friendly (writes only to /tmp and, with the embedded H2,
@@ -76,16 +90,19 @@ RUN groupadd --gid 10001 chatproxy \
  && chown 10001:10001 /app/data \
  && chmod 0750 /app/data
 
-COPY --from=build /build/jre/ /opt/java/
+COPY --from=build /opt/java/ /opt/java/
 ENV JAVA_HOME=/opt/java \
     PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 WORKDIR /app
-# libs/ first: it changes less often than the application jar, so pushes and pulls reuse that layer.
-COPY --from=build /build/target/libs/ /app/libs/
-COPY --from=build /build/target/chat-proxy.jar /app/chat-proxy.jar
+# libs/ first: it changes less often than the application jar, so pushes and pulls reuse that layer. The files are
+# the ones the training run used (COPY keeps their times): the JVM uses the cache only for the same jar and libs, and
+# starts without it (with a warning) otherwise.
+COPY --from=build /app/libs/ /app/libs/
+COPY --from=build /app/chat-proxy.jar /app/chat-proxy.jar
+COPY --from=build /app/chat-proxy.aot /app/aot.args /app/
 # Defaults read from the working directory; Kubernetes mounts its ConfigMap over this file.
-COPY --from=build /build/app.yaml /app/app.yaml
+COPY --from=build /app/app.yaml /app/app.yaml
 
 USER 10001:10001
 EXPOSE 8000
@@ -98,5 +115,6 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${SERVER_PORT:-8000} && printf 'GET /observe/health/live HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 2[0-9][0-9] '"]
 
-# Extra JVM flags can be added at run time with JAVA_TOOL_OPTIONS (the JVM reads it by itself).
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-jar", "chat-proxy.jar"]
+# Extra JVM flags can be added at run time with JAVA_TOOL_OPTIONS (the JVM reads it by itself). @/app/aot.args: the
+# ahead-of-time cache of the training run above.
+ENTRYPOINT ["java", "@/app/aot.args", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-jar", "chat-proxy.jar"]
