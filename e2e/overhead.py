@@ -166,6 +166,7 @@ class Visitor:
         self.headers = {"Host": "127.0.0.1:%d" % port, "Origin": origin, "Referer": origin + "/shop/cart.html",
                         "User-Agent": user_agent, "Accept-Language": "en-GB,en;q=0.9", "Sec-Fetch-Site": "same-site",
                         "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty", "Content-Type": "application/json"}
+        self.origin = origin
         self.page_url = origin + "/shop/cart.html"
 
     def _send(self, path, payload, extra):
@@ -224,12 +225,17 @@ class DirectReplay:
         self.header_lines = [tuple(x.split(": ", 1)) for x in lines[1:]]
         self.body_template = json.loads(self.body_shape)
 
-    def _token(self, old, sub):
+    def _token(self, old):
         head, claims, _ = old.split(".")
         payload = json.loads(unb64url(claims))
         now = int(time.time())
         ttl = payload.get("exp", now + 30) - payload.get("iat", now)
-        for key, value in (("sub", sub), ("iat", now), ("nbf", now), ("exp", now + ttl), ("jti", str(uuid.uuid4()))):
+        old_sub = payload.get("sub", "")
+        sub = secrets.token_urlsafe(len(old_sub) + 3)[:len(old_sub)]   # a new session id of the same shape
+        for key in list(payload):
+            if payload[key] == old_sub:   # sub, and upn when it repeats it
+                payload[key] = sub
+        for key, value in (("iat", now), ("nbf", now), ("exp", now + ttl), ("jti", str(uuid.uuid4()))):
             if key in payload:
                 payload[key] = value
         alg = json.loads(unb64url(head)).get("alg", "HS256")
@@ -250,7 +256,7 @@ class DirectReplay:
         for name, value in self.header_lines:
             low = name.lower()
             if low == "authorization" and value.startswith("Bearer "):
-                value = "Bearer " + self._token(value[7:], session)
+                value = "Bearer " + self._token(value[7:])
             elif low == "x-request-id":
                 value = str(uuid.uuid4())
             elif low == "traceparent":
@@ -393,19 +399,19 @@ class Measurement:
                                    self.captured or self.built_request())
 
     def built_request(self):
-        """Without a capture: the request as N8nWebhookUpstream builds it (headers Helidon's client adds may differ)."""
+        """Without a capture: the request as chat-proxy sent it when this was written (Helidon 4.5.0's client)."""
         now = int(time.time())
-        head = b64url(json.dumps({"kid": "k", "typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-        claims = b64url(json.dumps({"iss": "chat-proxy", "aud": "n8n", "sub": "s", "iat": now, "nbf": now,
-                                    "exp": now + 30, "typ": "n8n", "jti": "j", "origin": "127.0.0.1"},
-                                   separators=(",", ":")).encode())
+        head = b64url(json.dumps({"kid": "k", "alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+        claims = b64url(json.dumps({"typ": "n8n-call", "origin": self.visitor.origin, "iss": "chat-proxy",
+                                    "exp": now + 30, "iat": now, "nbf": now, "sub": "s" * 24, "upn": "s" * 24,
+                                    "aud": ["n8n"], "jti": "j"}, separators=(",", ":")).encode())
         body = json.dumps({"action": "sendMessage", "sessionId": "s", "chatInput": "m", "metadata": {
             "origin_domain": "127.0.0.1", "page_url": self.visitor.page_url, "message_id": "m", "request_id": "r"}},
             separators=(",", ":")).encode()
-        lines = ["POST %s HTTP/1.1" % self.webhook_path, "Content-Type: application/json",
-                 "Accept: application/json, application/x-ndjson", "X-Request-Id: r",
+        lines = ["POST %s HTTP/1.1" % self.webhook_path, "Accept: application/json, application/x-ndjson",
                  "Authorization: Bearer %s.%s.x" % (head, claims), "Host: %s:%d" % (self.n8n_host, self.n8n_port),
-                 "Content-Length: %d" % len(body)]
+                 "User-Agent: Helidon 4.5.0", "Connection: keep-alive", "Content-Length: %d" % len(body),
+                 "Content-Type: application/json", "X-Request-Id: r", "Proxy-Connection: keep-alive"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
     def run(self, label, pairs):
