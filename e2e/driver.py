@@ -915,6 +915,13 @@ def ready_path(p, path, deadline):
         time.sleep(0.1)
 
 
+def load_average():
+    try:
+        return "%.2f" % os.getloadavg()[0]
+    except OSError:
+        return "?"
+
+
 def measure_overhead(p, page_origin):
     t = time.monotonic()
     p.start()
@@ -922,6 +929,7 @@ def measure_overhead(p, page_origin):
     ready_path(p, "/observe/health/ready", time.monotonic() + 60)
     ready = time.monotonic() - t
     m = overhead.Measurement(p.port, page_origin, UA, N8N_HOST, N8N_PORT, "/webhook/chat-stream", N8N_SECRET, log)
+    load_before = load_average()
     try:
         t = time.monotonic()
         phases = [m.run("first %d conversations after start-up" % OVERHEAD_RUNS, OVERHEAD_RUNS)]
@@ -935,6 +943,8 @@ def measure_overhead(p, page_origin):
     OVERHEAD_REPORT.append("chat-proxy (PostgreSQL + Redis, -Xmx512m%s) against n8n directly, chat-stream (AI Agent); "
                            "the proxy ready %.1f s after its start; %d conversations in %.0f s" % (
                                " " + opts if opts else "", ready, 2 * m.conversations, took))
+    OVERHEAD_REPORT.append("machine: %d cores, load average (1 min) %s before, %s after: other work on it is in the "
+                           "figures" % (os.cpu_count() or 0, load_before, load_average()))
     OVERHEAD_REPORT.append("direct replays the proxy's request (%s): %s" % (
         "as captured on the wire" if m.captured else "NOT captured, rebuilt by hand",
         overhead.describe_request(m.captured or m.built_request())))
