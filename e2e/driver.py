@@ -21,6 +21,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -31,6 +32,8 @@ import time
 import traceback
 import uuid
 import zipfile
+
+import overhead   # beside this file
 
 WORK = os.environ.get("E2E_WORK") or "/tmp/chat-proxy-e2e"
 JAVA = os.environ.get("E2E_JAVA", "java")
@@ -153,8 +156,9 @@ class Proxy:
     """One chat-proxy process: the packaged jar, configured only by environment variables."""
     all = []
 
-    def __init__(self, name, webhook_path, page_origin, extra_env=None, session_secret=N8N_SECRET):
+    def __init__(self, name, webhook_path, page_origin, extra_env=None, session_secret=N8N_SECRET, jvm_args=()):
         self.name = name
+        self.jvm_args = list(jvm_args)
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.page_origin = page_origin
@@ -185,7 +189,7 @@ class Proxy:
 
     def start(self):
         out = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([JAVA, "-jar", os.path.abspath(JAR)], cwd=self.dir, env=self.env,
+        self.proc = subprocess.Popen([JAVA, *self.jvm_args, "-jar", os.path.abspath(JAR)], cwd=self.dir, env=self.env,
                                      stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         out.close()
         with open(PIDS, "a") as f:
@@ -829,34 +833,158 @@ def case_header_auth_wrong(p):
     return "502 %r" % err["message"]
 
 
-# ---------------------------------------------------------------------------------------------------------- TTFC
-def ttfc(p, runs=5):
-    """Time to first chunk on chat-stream: through the proxy (POST -> first SSE chunk) and directly (POST -> first
-    "item" line), interleaved, after one warm-up call of each."""
-    b = Browser(p)
-    b.create_session()
-    proxy_ms, direct_ms = [], []
-    for i in range(runs + 1):
-        message = "timing run %d of the first chunk" % i
-        st, _, lines, t_sent = n8n_direct("/webhook/chat-stream", message)
-        items = [t for t, line in lines if '"type":"item"' in line]
-        check(st == 200 and items, "direct call %d: HTTP %s, %d items" % (i, st, len(items)))
-        res = b.stream(message)
-        chunks = res.events("chunk")
-        check(res.status == 200 and chunks, "proxy call %d: HTTP %s" % (i, res.status), res.transcript())
-        if i > 0:
-            direct_ms.append((items[0] - t_sent) * 1000)
-            proxy_ms.append((chunks[0][0] - res.t_sent) * 1000)
-    return proxy_ms, direct_ms
+# ---------------------------------------------------------------------------------------------------------- overhead
+OVERHEAD_RUNS = int(os.environ.get("E2E_OVERHEAD_RUNS") or 200)
+OVERHEAD_WARM_RUNS = int(os.environ.get("E2E_OVERHEAD_WARM_RUNS") or OVERHEAD_RUNS)
+PG_URL = os.environ.get("E2E_PG_URL", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/0")
+OVERHEAD_REPORT = []
+
+
+def reachable(url):
+    hostport = re.sub(r"^\w+://([^@/]*@)?", "", url).split("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def psql(sql):
+    subprocess.run(["psql", PG_URL + "/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                   capture_output=True, timeout=60)
+
+
+def case_overhead(page_origin):
+    """What the proxy (PostgreSQL + Redis) adds to the first chunk against n8n directly, on a freshly started proxy:
+    the first OVERHEAD_RUNS conversations after start-up, then OVERHEAD_WARM_RUNS more (see e2e/overhead.py)."""
+    for what, url in (("PostgreSQL", PG_URL), ("Redis", REDIS_URL)):
+        if not reachable(url):
+            raise Skip("%s is not reachable at %s (E2E_PG_URL / E2E_REDIS_URL)" % (what, url))
+    if not shutil.which("psql"):
+        raise Skip("psql is needed to create the proxy's database")
+    tag = uuid.uuid4().hex[:10]
+    db = "chat_proxy_e2e_" + tag
+    psql("CREATE DATABASE " + db)
+    p = Proxy("overhead-pg-redis", "/webhook/chat-stream", page_origin, {
+        "DATABASE_URL": PG_URL + "/" + db,
+        "REDIS_URL": REDIS_URL,
+        "CHAT_PROXY_REDIS__KEY_PREFIX": "chat-proxy-e2e-%s:" % tag,
+        # one client and one site send every conversation: per-IP, per-site and session-creation limits out of the way
+        "RATE_LIMIT_PER_MINUTE": "100000", "RATE_LIMIT_PER_HOUR": "1000000",
+        "CHAT_PROXY_RATE_LIMIT__ORIGIN__PER_MINUTE": "100000", "CHAT_PROXY_RATE_LIMIT__ORIGIN__PER_HOUR": "1000000",
+        "CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__PER_MINUTE": "100000",
+        "CHAT_PROXY_RATE_LIMIT__SESSION_CREATE__ORIGIN_PER_MINUTE": "100000",
+    }, jvm_args=["-Xmx512m"] + os.environ.get("E2E_OVERHEAD_JAVA_OPTS", "").split())
+    try:
+        return measure_overhead(p, page_origin)
+    except Exception:
+        log("---- proxy %s log (tail) %s\n%s" % (p.name, p.log_path, p.tail(15)))
+        raise
+    finally:
+        p.stop()
+        if p.proc:
+            try:
+                p.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                p.proc.kill()
+        try:
+            psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % db)
+        except (subprocess.SubprocessError, OSError):
+            log("      (database %s left behind)" % db)
+        if shutil.which("redis-cli"):
+            subprocess.run("redis-cli -u %s --scan --pattern 'chat-proxy-e2e-%s:*' | xargs -r redis-cli -u %s del"
+                           % (REDIS_URL, tag, REDIS_URL), shell=True, capture_output=True, timeout=60)
+
+
+def ready_path(p, path, deadline):
+    while True:
+        c = http.client.HTTPConnection("127.0.0.1", p.port, timeout=2)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            if r.status in (200, 204):
+                return
+        except OSError:
+            pass
+        finally:
+            c.close()
+        check(time.monotonic() < deadline, "%s of proxy %s never said ready" % (path, p.name), p.tail())
+        time.sleep(0.1)
+
+
+def load_average():
+    try:
+        return "%.2f" % os.getloadavg()[0]
+    except OSError:
+        return "?"
+
+
+def measure_overhead(p, page_origin):
+    t = time.monotonic()
+    p.start()
+    p.wait_ready(time.monotonic() + 90)
+    ready_path(p, "/observe/health/ready", time.monotonic() + 60)
+    ready = time.monotonic() - t
+    m = overhead.Measurement(p.port, page_origin, UA, N8N_HOST, N8N_PORT, "/webhook/chat-stream", N8N_SECRET, log)
+    load_before = load_average()
+    try:
+        t = time.monotonic()
+        phases = [m.run("first %d conversations after start-up" % OVERHEAD_RUNS, OVERHEAD_RUNS)]
+        if OVERHEAD_WARM_RUNS:
+            phases.append(m.run("then conversations %d-%d" % (OVERHEAD_RUNS + 1, OVERHEAD_RUNS + OVERHEAD_WARM_RUNS),
+                                OVERHEAD_WARM_RUNS))
+        took = time.monotonic() - t
+    finally:
+        m.close()
+    opts = os.environ.get("E2E_OVERHEAD_JAVA_OPTS", "")
+    OVERHEAD_REPORT.append("chat-proxy (PostgreSQL + Redis, -Xmx512m%s) against n8n directly, chat-stream (AI Agent); "
+                           "the proxy ready %.1f s after its start; %d conversations in %.0f s" % (
+                               " " + opts if opts else "", ready, 2 * m.conversations, took))
+    OVERHEAD_REPORT.append("machine: %d cores, load average (1 min) %s before, %s after: other work on it is in the "
+                           "figures" % (os.cpu_count() or 0, load_before, load_average()))
+    OVERHEAD_REPORT.append("direct replays the proxy's request (%s): %s" % (
+        "as captured on the wire" if m.captured else "NOT captured, rebuilt by hand",
+        overhead.describe_request(m.captured or m.built_request())))
+    OVERHEAD_REPORT.append(m.keep_alive())
+    if m.no_split:
+        OVERHEAD_REPORT.append("no split: " + m.no_split)
+    for ph in phases:
+        OVERHEAD_REPORT.extend(overhead.table(ph))
+    last = phases[-1]
+    outside = (statistics.median(last.outside_n8n("proxy")) - statistics.median(last.outside_n8n("direct"))
+               if last.split["proxy"] and last.split["direct"] else float("nan"))
+    return "added p50 %.2f ms paired, %.2f ms outside n8n (%s); %d conversations in %.0f s" % (
+        statistics.median(last.paired()), outside, last.label, 2 * m.conversations, took)
+
+
+def overhead_section(page_origin):
+    run_case("added time to first chunk, PG+Redis (%d + %d per path)" % (OVERHEAD_RUNS, OVERHEAD_WARM_RUNS),
+             case_overhead, page_origin)
 
 
 # ---------------------------------------------------------------------------------------------------------- main
+def print_overhead():
+    if OVERHEAD_REPORT:
+        log("")
+        log("time to first chunk: through the proxy against n8n directly")
+        for line in OVERHEAD_REPORT:
+            log("  " + line)
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     RESULTS.write_summary()
     page_origin = "http://127.0.0.1:%d" % free_port()   # the customer's page (nothing needs to listen there)
     header_env = header_auth_support()
     log("driver: jar %s, java %s, n8n %s, page origin %s" % (JAR, JAVA, N8N_BASE, page_origin))
+    if os.environ.get("E2E_OVERHEAD_ONLY") == "1":   # the long form of the measurement, without the other cases
+        n8n_direct("/webhook/chat-stream", "warm up")
+        overhead_section(page_origin)
+        print_overhead()
+        return
 
     proxies = {
         "stream": Proxy("stream", "/webhook/chat-stream", page_origin),
@@ -942,13 +1070,11 @@ def main():
             "the jar has no background answers (max-background-answers-per-session not in its app.yaml)")))
     run_case("1 streaming AI agent (chat-stream)", case_agent_stream, proxies["stream"])
 
-    timing = {}
-
-    def measure():
-        timing["proxy"], timing["direct"] = ttfc(proxies["stream"])
-        return "proxy median %.0f ms, direct median %.0f ms" % (statistics.median(timing["proxy"]),
-                                                               statistics.median(timing["direct"]))
-    run_case("time to first chunk (5 runs each)", measure)
+    for p in proxies.values():   # idle JVMs on a 2-core machine are noise for the measurement below
+        p.stop()
+    for p in proxies.values():
+        p.proc.wait(30)
+    overhead_section(page_origin)
 
     log("")
     log("timings")
@@ -956,14 +1082,7 @@ def main():
     log("  %-44s %s" % ("n8n fixtures load (import + publish)", os.environ.get("E2E_T_LOAD", "?")))
     log("  %-44s %s" % ("n8n start (to webhooks registered)", os.environ.get("E2E_T_START", "?")))
     log("  %-44s %.1f s" % ("proxy start (%d jars, three at a time)" % len(proxies), proxy_start))
-    if timing:
-        log("  time to first chunk, chat-stream (AI Agent), 5 runs after a warm-up:")
-        log("    %-20s %8s %8s %8s" % ("", "median", "min", "max"))
-        for k, label in (("direct", "n8n directly"), ("proxy", "through proxy")):
-            v = timing[k]
-            log("    %-20s %6.0fms %6.0fms %6.0fms" % (label, statistics.median(v), min(v), max(v)))
-        log("    %-20s %6.0fms" % ("proxy overhead", statistics.median(timing["proxy"]) -
-                                    statistics.median(timing["direct"])))
+    print_overhead()
     if RESULTS.failed:
         for p in proxies.values():
             log("---- proxy %s log (tail) %s" % (p.name, p.log_path))
