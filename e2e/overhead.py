@@ -10,7 +10,7 @@ keeps a kernel-timestamped copy of every TCP segment to and from n8n's port. For
   before n8n   the visitor's request written -> the last segment of the request to n8n received by the kernel
   n8n          that segment -> n8n's first segment holding an "item" line
   after n8n    that segment -> the first chunk read by the visitor (direct: by the caller)
-The three add up to the time to first chunk. n8n's own time swings by milliseconds from run to run and is the same
+The three add up to the time to first chunk. n8n's own time swings by tens of ms from run to run and is the same
 on both paths; the proxy's part outside n8n (before + after) is therefore the steadier measure of what it adds.
 Without a packet socket the comparison is printed without its split.
 """
@@ -21,8 +21,6 @@ import hmac
 import http.client
 import json
 import math
-import os
-import re
 import secrets
 import socket
 import statistics
