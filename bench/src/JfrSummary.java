@@ -220,8 +220,8 @@ final class JfrSummary {
             return;
         }
         int hue = Math.floorMod(f.name.hashCode(), 60);
-        String label = String.format(Locale.ROOT, "%s (%d samples, %.1f %%)", f.name, f.count, 100.0 * f.count / total)
-                .replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        String label = xml(String.format(Locale.ROOT, "%s (%d samples, %.1f %%)", f.name, f.count,
+                100.0 * f.count / total));
         out.append(String.format(Locale.ROOT, "<g><title>%s</title><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
                 + "height=\"%d\" fill=\"hsl(%d,80%%,60%%)\" stroke=\"white\" stroke-width=\"0.5\"/>", label, x, y,
                 w, row - 1, hue));
@@ -229,7 +229,7 @@ final class JfrSummary {
         if (chars > 3) {
             String text = f.name.length() > chars ? f.name.substring(0, chars - 2) + ".." : f.name;
             out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%s</text>", x + 2, y + row - 4,
-                    text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")));
+                    xml(text)));
         }
         out.append("</g>\n");
         double cx = x;
@@ -237,6 +237,10 @@ final class JfrSummary {
             draw(out, c, cx, y - row, scale, total, row);
             cx += c.count * scale;
         }
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** The component of the frame nearest to the top of the stack that belongs to one; else "other JDK code". */

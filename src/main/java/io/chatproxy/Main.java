@@ -63,9 +63,7 @@ public final class Main {
     /** Selects {@link ShutdownLogManager} (drain lines survive shutdown), unless one was chosen with -D. */
     private static void installLogManager() {
         // a class literal loads the class without initialising LogManager, which reads the property once
-        if (System.getProperty("java.util.logging.manager") == null) {
-            System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
-        }
+        defaultProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
     }
 
     /**
@@ -74,8 +72,13 @@ public final class Main {
      * allocation in the JFR profile (18 % of the bytes, bench/notes.md). It is a debugging aid, not a production one.
      */
     private static void disableNettyLeakDetection() {
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
-            System.setProperty("io.netty.leakDetection.level", "disabled");
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+    }
+
+    /** Sets a JVM-wide property unless it was chosen with -D. */
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
         }
     }
 
