@@ -151,7 +151,7 @@ public final class ChatProxy implements AutoCloseable {
                 new RequestOriginFilter(security.allowedHosts(), routes::probe, routes::api),
                 new CorsFilter(security.allowedOrigins(), security.corsAllowCredentials(), routes::cors),
                 new BodyLimitFilter(routes, security.maxBodyBytes()),
-                drain)))
+                drain), errors))
                 .addFilter(admission)
                 .register("/api/v1/session", routes.checked("/api/v1/session", sessions.service()))
                 .register("/api/v1/chat", routes.checked("/api/v1/chat", chat.service()))

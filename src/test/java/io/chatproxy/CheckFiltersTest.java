@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.helidon.webserver.http.Filter;
+
+import io.chatproxy.web.ErrorResponses;
+import io.chatproxy.web.JsonCodec;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.MatcherAssert.assertThat;
@@ -12,11 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The checks run as one filter: in order, and the request goes on only when every check let it. */
 class CheckFiltersTest {
+    private static final ErrorResponses ERRORS = new ErrorResponses(new JsonCodec());
     private final List<String> ran = new ArrayList<>();
 
     @Test
     void everyCheckRunsInOrderThenTheRequestGoesOn() {
-        new CheckFilters(List.of(passing("a"), passing("b"), passing("c")))
+        new CheckFilters(List.of(passing("a"), passing("b"), passing("c")), ERRORS)
                 .filter(() -> ran.add("handler"), null, null);
 
         assertThat(ran, contains("a", "b", "c", "handler"));
@@ -24,7 +28,7 @@ class CheckFiltersTest {
 
     @Test
     void aCheckThatAnswersStopsTheLaterChecksAndTheHandler() {
-        new CheckFilters(List.of(passing("a"), answering("b"), passing("c")))
+        new CheckFilters(List.of(passing("a"), answering("b"), passing("c")), ERRORS)
                 .filter(() -> ran.add("handler"), null, null);
 
         assertThat(ran, contains("a", "b"));
@@ -36,7 +40,7 @@ class CheckFiltersTest {
             ran.add("refusing");
             throw new IllegalStateException("refused");
         };
-        CheckFilters checks = new CheckFilters(List.of(refusing, passing("c")));
+        CheckFilters checks = new CheckFilters(List.of(refusing, passing("c")), ERRORS);
 
         assertThrows(IllegalStateException.class, () -> checks.filter(() -> ran.add("handler"), null, null));
         assertThat(ran, contains("refusing"));

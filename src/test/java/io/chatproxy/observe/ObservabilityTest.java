@@ -265,6 +265,21 @@ class ObservabilityTest {
     }
 
     @Test
+    void aRequestRefusedByAFilterIsLoggedWithTheStatusItGot() throws Exception {
+        try (TestApp app = app()) {
+            Visitor elsewhere = app.visitor().origin("https://elsewhere.example");
+            Visitor.Answer refused = elsewhere.send(elsewhere.request("/api/v1/session/create")
+                    .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .header("Access-Control-Request-Method", "POST"));
+            Thread.sleep(200);
+
+            assertThat(refused.status(), is(403));
+            assertThat(refused.errorCode(), is("cors_refused"));
+            assertThat(joinedLogs(), containsString("\"OPTIONS /api/v1/session/create HTTP/1.1\" 403 "));
+        }
+    }
+
+    @Test
     void messageContentIsLoggedOnlyWithDebugAndTheFlag() throws Exception {
         try (TestApp app = app("CHAT_PROXY_APP__LOG_MESSAGE_CONTENT", "true")) {
             Visitor visitor = app.visitor();

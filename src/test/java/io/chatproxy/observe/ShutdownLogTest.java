@@ -58,11 +58,14 @@ class ShutdownLogTest {
                 process.destroy();
                 awaitLine(log, "Draining: 1 open streams");
                 Visitor.Answer duringDrain = visitor.get("/api/v1/session/validate");
+                HttpResponse<InputStream> refused = visitor.stream("a new question");
                 reader.all();
 
                 assertThat(process.waitFor(30, TimeUnit.SECONDS), is(true));
                 String out = Files.readString(log, StandardCharsets.UTF_8);
                 assertThat(duringDrain.status(), is(200));
+                assertThat(refused.statusCode(), is(503));
+                assertThat(out, containsString("\"POST /api/v1/chat/stream HTTP/1.1\" 503 "));
                 assertThat(out, containsString("Drain timeout: ending 1 open streams"));
                 assertThat(out, containsString("drained: 0 streams finished, 1 ended"));
                 int drainAt = out.indexOf("Draining: 1 open streams");
