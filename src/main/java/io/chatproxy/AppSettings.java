@@ -44,6 +44,7 @@ import io.chatproxy.upstream.N8nSettings;
  * @param resilience admission, breaker and drain
  * @param observe what the health endpoints show
  * @param history history page sizes
+ * @param warmUp the warm-up before the server listens
  */
 public record AppSettings(Config config,
         String name,
@@ -64,7 +65,8 @@ public record AppSettings(Config config,
         ThreatSettings threats,
         ResilienceSettings resilience,
         ObserveSettings observe,
-        HistorySettings history) {
+        HistorySettings history,
+        WarmUpSettings warmUp) {
     /**
      * Reads all settings.
      *
@@ -100,7 +102,8 @@ public record AppSettings(Config config,
                 ThreatSettings.read(r),
                 ResilienceSettings.read(r),
                 ObserveSettings.read(r),
-                HistorySettings.read(r));
+                HistorySettings.read(r),
+                WarmUpSettings.read(r));
     }
 
     private static boolean logFormat(SettingsReader r) {

@@ -77,13 +77,14 @@ public final class ChatProxy implements AutoCloseable {
     private final MetricsService metricsService;
     private final Tracing tracing;
 
-    private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock) {
+    private ChatProxy(AppSettings settings, Upstream rawUpstream, Clock clock, MeterRegistry registry,
+            Tracing tracing) {
         this.settings = settings;
         SecuritySettings security = settings.security();
         RedisSettings redisSettings = settings.redis();
         this.json = new JsonCodec(security.maxBodyBytes());
-        this.tracing = Tracing.create(settings.config().get("otel"));
-        this.metrics = new ProxyMetrics(Services.get(MeterRegistry.class), activeStreams::count);
+        this.tracing = tracing;
+        this.metrics = new ProxyMetrics(registry, activeStreams::count);
         this.upstream = new GuardedUpstream(tracing.enabled() ? new TracedUpstream(rawUpstream, tracing) : rawUpstream,
                 settings.resilience());
         this.persistence = Persistence.open(settings.database(), clock);
@@ -125,7 +126,20 @@ public final class ChatProxy implements AutoCloseable {
      * @return the application
      */
     public static ChatProxy create(AppSettings settings, Clock clock) {
-        return new ChatProxy(settings, upstream(settings, clock), clock);
+        return new ChatProxy(settings, upstream(settings, clock), clock, Services.get(MeterRegistry.class),
+                Tracing.create(settings.config().get("otel")));
+    }
+
+    /**
+     * Builds a copy of the application that records no spans (the warm-up runs one). Its meters leave the registry
+     * when it is closed.
+     *
+     * @param settings validated settings
+     * @return the application
+     */
+    static ChatProxy withoutTracing(AppSettings settings) {
+        return new ChatProxy(settings, upstream(settings, Clock.systemUTC()), Clock.systemUTC(),
+                Services.get(MeterRegistry.class), Tracing.off());
     }
 
     /**

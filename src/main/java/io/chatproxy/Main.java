@@ -1,5 +1,7 @@
 package io.chatproxy;
 
+import java.nio.file.Path;
+
 import java.lang.System.Logger.Level;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
@@ -45,6 +47,10 @@ public final class Main {
         }
         configureLogging(settings);
         Services.set(Config.class, config);
+        if (settings.warmUp().enabled()) {
+            // before the application is built: the copy's meters are gone by then
+            new WarmUp(settings.warmUp(), System.getenv(), Path.of(".")).run();
+        }
         ChatProxy app;
         try {
             app = ChatProxy.create(settings);

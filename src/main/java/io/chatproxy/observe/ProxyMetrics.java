@@ -173,6 +173,9 @@ public final class ProxyMetrics implements SessionEvents, RateLimitEvents, Strea
         if (breakerGauge != null) {
             registry.remove(breakerGauge);
         }
+        // every meter of this instance leaves the registry: an instance that follows starts from zero
+        registry.remove(ttfb);
+        counters.values().forEach(registry::remove);
     }
 
     private double millis(double quantile) {

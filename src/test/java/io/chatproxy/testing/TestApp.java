@@ -64,6 +64,7 @@ public final class TestApp implements AutoCloseable {
         env.put("CHAT_PROXY_RATE_LIMIT__RESUME__PER_MINUTE", "100000");
         env.put("CHAT_PROXY_RATE_LIMIT__PREVIOUS_SESSION__PER_MINUTE", "100000");
         env.put("DATABASE_URL", "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        env.put("CHAT_PROXY_WARM_UP__CONVERSATIONS", "0"); // a process started with this environment starts at once
         return env;
     }
 
