@@ -55,6 +55,10 @@ public interface AnswerJournal {
      */
     List<String> chunks(String messageId);
 
+    /** The application is closing: let go of whatever is kept in this process (Redis keeps its own until expiry). */
+    default void close() {
+    }
+
     /** The journal cannot be read right now (Redis unreachable or failing over). */
     final class UnavailableException extends RuntimeException {
         private static final long serialVersionUID = 1L;

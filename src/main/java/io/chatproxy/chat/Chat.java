@@ -22,8 +22,11 @@ import io.chatproxy.web.JsonCodec;
  * @param service {@code /api/v1/chat}
  * @param n8nService {@code /api/v1/n8n/chat}
  * @param watchdog the one timer watching every open answer
+ * @param journal where answers are kept for resuming (closed with the feature)
  */
-public record Chat(ChatService service, N8nChatService n8nService, StreamWatchdog watchdog) implements AutoCloseable {
+public record Chat(ChatService service, N8nChatService n8nService, StreamWatchdog watchdog, AnswerJournal journal)
+        implements
+            AutoCloseable {
     /** What the chat feature takes from the rest of the application. */
     public record Parts(Database database, Optional<RedisConnections> redis, Upstream upstream, Sessions sessions,
             RateLimitGuard rateLimits, ClientAddress clientAddress, OriginPolicy origins, ActiveStreams active,
@@ -58,11 +61,12 @@ public record Chat(ChatService service, N8nChatService n8nService, StreamWatchdo
         N8nChatService n8nService = new N8nChatService(parts.origins(), sessions.store(), sessions.opener(),
                 parts.rateLimits(), parts.clientAddress(), intake, messages, relay, parts.json(), parts.clock(),
                 history);
-        return new Chat(service, n8nService, new StreamWatchdog(parts.active(), streams));
+        return new Chat(service, n8nService, new StreamWatchdog(parts.active(), streams), journal);
     }
 
     @Override
     public void close() {
         watchdog.close();
+        journal.close();
     }
 }

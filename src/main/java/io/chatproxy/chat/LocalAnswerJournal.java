@@ -117,6 +117,19 @@ public final class LocalAnswerJournal implements AnswerJournal {
     private record Ended(String messageId, Instant at, long chars) {
     }
 
+    @Override
+    public void close() {
+        // a closed application's answers cannot be resumed: a copy that lives on (the warm-up's, held by Helidon's
+        // registry of every server it started) must not keep them
+        answers.clear();
+        endedLock.lock();
+        try {
+            ended.clear();
+        } finally {
+            endedLock.unlock();
+        }
+    }
+
     private static final class Entry {
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition changed = lock.newCondition();

@@ -14,6 +14,19 @@ class LocalAnswerJournalTest {
     private final MutableClock clock = new MutableClock();
 
     @Test
+    void closingForgetsEveryAnswerEndedOrInFlight() {
+        LocalAnswerJournal journal = new LocalAnswerJournal(Duration.ofMinutes(1), 1_000_000, clock);
+        answer(journal, "ended", "hello");
+        journal.begin("in-flight");
+        journal.append("in-flight", 1, List.of("partial"));
+
+        journal.close();
+
+        assertThat(journal.read("ended", 0, Duration.ZERO).known(), is(false));
+        assertThat(journal.read("in-flight", 0, Duration.ZERO).known(), is(false));
+    }
+
+    @Test
     void anEndedAnswerIsForgottenAfterTheResumeTtl() {
         LocalAnswerJournal journal = new LocalAnswerJournal(Duration.ofMinutes(1), 1_000_000, clock);
         answer(journal, "a", "hello");
