@@ -77,20 +77,21 @@ final class WarmUp {
         AtomicInteger conversations = new AtomicInteger();
         String failure = "";
         Path data = null;
-        try (LocalN8n n8n = LocalN8n.start()) {
+        try {
             data = Files.createTempDirectory("chat-proxy-warm-up");
-            ChatProxy copy = ChatProxy.withoutTracing(AppSettings.read(SettingsSource.create(
-                    environment(n8n, data), workingDirectory)));
-            // the server section as configured (socket options, limits), on a free loopback port
-            WebServer server = WebServer.builder().config(copy.settings().config().get("server"))
-                    .host("127.0.0.1").port(0).shutdownHook(false).routing(copy::routing).build().start();
-            try {
-                drive(WebClient.builder().baseUri("http://127.0.0.1:" + server.port())
-                        .socketOptions(SocketOptions.builder().tcpNoDelay(true).build()).build(), conversations,
-                        t0 + settings.maxTime().toNanos());
-            } finally {
-                server.stop();
-                copy.close();
+            try (LocalN8n n8n = LocalN8n.start();
+                    ChatProxy copy = ChatProxy.withoutTracing(AppSettings.read(SettingsSource.create(
+                            environment(n8n, data), workingDirectory)))) {
+                // the server section as configured (socket options, limits), on a free loopback port
+                WebServer server = WebServer.builder().config(copy.settings().config().get("server"))
+                        .host("127.0.0.1").port(0).shutdownHook(false).routing(copy::routing).build().start();
+                try {
+                    drive(WebClient.builder().baseUri("http://127.0.0.1:" + server.port())
+                            .socketOptions(SocketOptions.builder().tcpNoDelay(true).build()).build(), conversations,
+                            t0 + settings.maxTime().toNanos());
+                } finally {
+                    server.stop();
+                }
             }
         } catch (Exception | LinkageError e) {
             failure = e.toString();
