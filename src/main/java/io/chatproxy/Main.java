@@ -1,8 +1,7 @@
 package io.chatproxy;
 
-import java.nio.file.Path;
-
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
 
