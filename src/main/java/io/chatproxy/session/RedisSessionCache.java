@@ -22,7 +22,6 @@ public final class RedisSessionCache implements SessionCache {
     private static final System.Logger LOGGER = System.getLogger(RedisSessionCache.class.getName());
     private static final RedisConnections.Script PUT = RedisConnections.Script.load("/redis/session-cache-put.lua");
     private static final RedisConnections.Script EVICT = RedisConnections.Script.load("/redis/session-cache-evict.lua");
-    private static final String NEVER_EVICTED = "0";
 
     private final RedisConnections redis;
     private final Duration ttl;

@@ -10,11 +10,14 @@ import io.chatproxy.redis.Pending;
  * cached only if nothing was evicted since the cache read that missed it.
  */
 public interface SessionCache {
+    /** The version of an entry that was never evicted: what a new session is cached with. */
+    String NEVER_EVICTED = "0";
+
     /** No caching (embedded mode: the H2 database is in-process anyway). */
     SessionCache NONE = new SessionCache() {
         @Override
         public Lookup get(String id) {
-            return new Lookup(Optional.empty(), "0");
+            return new Lookup(Optional.empty(), NEVER_EVICTED);
         }
 
         @Override

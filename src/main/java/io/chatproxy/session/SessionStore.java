@@ -30,7 +30,10 @@ public final class SessionStore {
         this.cache = cache;
     }
 
-    /** Stores a new session. */
+    /**
+     * Stores a new session and caches it, so that the visitor's first message is authenticated without a database
+     * read (and a cache write) of its own.
+     */
     public void insert(Session session) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("id", session.id());
@@ -41,6 +44,7 @@ public final class SessionStore {
         params.put("last_seen_at", DbTime.of(session.createdAt()));
         params.put("expires_at", DbTime.of(session.expiresAt()));
         db.call(() -> db.client().execute().createNamedInsert("insert-session").params(params).execute());
+        cache.put(session, SessionCache.NEVER_EVICTED);
     }
 
     /** A session by id, from the cache when it holds it. */

@@ -1,5 +1,8 @@
 package io.chatproxy.session;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,6 +99,30 @@ class SessionCacheRevocationTest {
         // reads the revoked row: nothing to cache
         assertThat(sessions.find(visitor.sessionId()).orElseThrow().revokedAt().isPresent(), is(true));
         assertThat(redis.run(r -> r.hgetall(key)), not(hasKey("origin_domain")));
+    }
+
+    @Test
+    void aSessionIsCachedFromItsCreationSoItsFirstLookupReadsNoDatabase() throws SQLException {
+        Visitor visitor = app.visitor();
+        visitor.createSession();
+        String key = redis.prefix() + "session:" + visitor.sessionId();
+
+        assertThat(redis.run(r -> r.hgetall(key)), hasKey("origin_domain"));
+        assertThat(redis.run(r -> r.pttl(key)) > 0, is(true));
+        SessionStore sessions = new SessionStore(AppInternals.database(app.app()),
+                new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()));
+        try (Connection db = database.connect();
+                PreparedStatement hide = db.prepareStatement(
+                        "UPDATE sessions SET origin_domain = 'moved.example' WHERE id = ?")) {
+            hide.setString(1, visitor.sessionId());
+            assertThat(hide.executeUpdate(), is(1));
+        }
+        // what the database now says is not what the lookup returns: the cache answered it
+        assertThat(sessions.find(visitor.sessionId()).orElseThrow().originDomain(), is("shop.example.com"));
+
+        assertThat(visitor.delete("/api/v1/session").status(), is(200));
+        assertThat(redis.run(r -> r.hgetall(key)), not(hasKey("origin_domain")));
+        assertThat(visitor.get("/api/v1/session/validate").status(), is(401));
     }
 
     /** A cache that runs a hook once, just before its first write: after the lookup's database read. */
