@@ -88,21 +88,43 @@ public final class RedisSessionCache implements SessionCache {
     @Override
     @SuppressWarnings("try") // the span is current while Redis answers
     public void put(Session session, String version) {
-        long remaining = Duration.between(clock.instant(), session.expiresAt()).toMillis();
-        long keep = Math.min(ttl.toMillis(), remaining);
-        if (keep <= 0 || session.revokedAt().isPresent()) {
+        Optional<String[]> args = putArguments(session, version);
+        if (args.isEmpty()) {
             return;
         }
         try (Spans.Child span = Spans.redis("EVALSHA", "session put")) {
-            span.call(() -> redis.eval(PUT, new String[]{key(session.id())}, version, Long.toString(keep),
-                    "origin_domain", session.originDomain(),
-                    "page_url", session.pageUrl(),
-                    "fingerprint", session.fingerprint(),
-                    "created_at", Long.toString(session.createdAt().toEpochMilli()),
-                    "expires_at", Long.toString(session.expiresAt().toEpochMilli())));
+            span.call(() -> redis.eval(PUT, new String[]{key(session.id())}, args.get()));
         } catch (RuntimeException e) {
             LOGGER.log(Level.DEBUG, "Session cache write failed: " + e.getMessage());
         }
+    }
+
+    @Override
+    public void putNew(Session session) {
+        Optional<String[]> args = putArguments(session, NEVER_EVICTED);
+        if (args.isEmpty()) {
+            return;
+        }
+        try {
+            var unused = redis.startEval(PUT, new String[]{key(session.id())}, args.get()); // not awaited
+        } catch (RuntimeException e) {
+            LOGGER.log(Level.DEBUG, "Session cache write failed: " + e.getMessage());
+        }
+    }
+
+    /** The put script's arguments; none when the session is not to be cached (revoked, or about to expire). */
+    private Optional<String[]> putArguments(Session session, String version) {
+        long remaining = Duration.between(clock.instant(), session.expiresAt()).toMillis();
+        long keep = Math.min(ttl.toMillis(), remaining);
+        if (keep <= 0 || session.revokedAt().isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(new String[]{version, Long.toString(keep),
+                "origin_domain", session.originDomain(),
+                "page_url", session.pageUrl(),
+                "fingerprint", session.fingerprint(),
+                "created_at", Long.toString(session.createdAt().toEpochMilli()),
+                "expires_at", Long.toString(session.expiresAt().toEpochMilli())});
     }
 
     @Override

@@ -52,6 +52,16 @@ public interface SessionCache {
      */
     void put(Session session, String version);
 
+    /**
+     * Caches a session just created, without waiting for the cache: the creation does not hold its admission permit
+     * for a Redis round trip, and should the entry come too late, the session's first lookup is a miss like any other.
+     *
+     * @param session the session as stored
+     */
+    default void putNew(Session session) {
+        put(session, NEVER_EVICTED);
+    }
+
     /** Forgets a session (after revoke or renewal); puts based on earlier reads are refused. */
     void evict(String id);
 

@@ -44,7 +44,7 @@ public final class SessionStore {
         params.put("last_seen_at", DbTime.of(session.createdAt()));
         params.put("expires_at", DbTime.of(session.expiresAt()));
         db.call(() -> db.client().execute().createNamedInsert("insert-session").params(params).execute());
-        cache.put(session, SessionCache.NEVER_EVICTED);
+        cache.putNew(session);
     }
 
     /** A session by id, from the cache when it holds it. */

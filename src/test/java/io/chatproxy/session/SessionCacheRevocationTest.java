@@ -60,12 +60,13 @@ class SessionCacheRevocationTest {
     }
 
     @Test
-    void aRevocationBetweenTheDatabaseReadAndTheCacheWriteIsNotUndone() {
+    void aRevocationBetweenTheDatabaseReadAndTheCacheWriteIsNotUndone() throws InterruptedException {
         Visitor visitor = app.visitor();
         visitor.createSession();
         String id = visitor.sessionId();
         String key = redis.prefix() + "session:" + id;
-        redis.run(r -> r.del(key));
+        assertThat(cachedWithinASecond(key), is(true));
+        redis.run(r -> r.del(key)); // as if the entry had expired: the lookup reads the database
         AtomicBoolean revokedInTheGap = new AtomicBoolean();
         SessionStore[] sessions = new SessionStore[1];
         SessionCache racing = new Racing(new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()),
@@ -83,10 +84,11 @@ class SessionCacheRevocationTest {
     }
 
     @Test
-    void aLookupWithoutARevocationStillCaches() {
+    void aLookupWithoutARevocationStillCaches() throws InterruptedException {
         Visitor visitor = app.visitor();
         visitor.createSession();
         String key = redis.prefix() + "session:" + visitor.sessionId();
+        assertThat(cachedWithinASecond(key), is(true));
         redis.run(r -> r.del(key));
         SessionStore sessions = new SessionStore(AppInternals.database(app.app()),
                 new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()));
@@ -102,12 +104,12 @@ class SessionCacheRevocationTest {
     }
 
     @Test
-    void aSessionIsCachedFromItsCreationSoItsFirstLookupReadsNoDatabase() throws SQLException {
+    void aSessionIsCachedFromItsCreationSoItsFirstLookupReadsNoDatabase() throws SQLException, InterruptedException {
         Visitor visitor = app.visitor();
         visitor.createSession();
         String key = redis.prefix() + "session:" + visitor.sessionId();
 
-        assertThat(redis.run(r -> r.hgetall(key)), hasKey("origin_domain"));
+        assertThat(cachedWithinASecond(key), is(true)); // the creation does not wait for the cache
         assertThat(redis.run(r -> r.pttl(key)) > 0, is(true));
         SessionStore sessions = new SessionStore(AppInternals.database(app.app()),
                 new RedisSessionCache(store, Duration.ofMinutes(5), Clock.systemUTC()));
@@ -123,6 +125,17 @@ class SessionCacheRevocationTest {
         assertThat(visitor.delete("/api/v1/session").status(), is(200));
         assertThat(redis.run(r -> r.hgetall(key)), not(hasKey("origin_domain")));
         assertThat(visitor.get("/api/v1/session/validate").status(), is(401));
+    }
+
+    private boolean cachedWithinASecond(String key) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        while (!redis.run(r -> r.hgetall(key)).containsKey("origin_domain")) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     /** A cache that runs a hook once, just before its first write: after the lookup's database read. */
