@@ -328,10 +328,11 @@ public final class Report {
         }
         line("```");
         line("");
-        line("The machine is shared: another engineer's builds and browser tests ran during this benchmark. Every "
-                + "run records the CPU% of each party and of the whole machine; `other CPU%` below is what was "
-                + "used by processes outside the benchmark. Figures taken while it was high are noisier, which "
-                + "is why min/max are shown.");
+        Agg other = Agg.of(latency.stream().map(r -> d(r, "cpu_other_pct")).toList());
+        line("Every run records the CPU% of each party and of the whole machine; `other CPU%` below is what "
+                + "processes outside the benchmark (and the kernel's own work) used: " + other.fmt("%.0f")
+                + " % of a core over the latency and throughput windows of this run (median [min–max]). "
+                + "Figures taken while it was high are noisier, which is why min/max are shown.");
         line("");
     }
 
