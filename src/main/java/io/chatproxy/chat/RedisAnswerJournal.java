@@ -21,9 +21,10 @@ import io.chatproxy.redis.RedisConnections;
 import io.chatproxy.tracing.Spans;
 
 /**
- * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} whose entry ids are the
- * chunk sequence numbers ({@code <seq>-0}), closed by an ending entry; a lease key {@code answer:{<id>}:lease} is held
- * by the replica relaying from n8n and renewed while it works. Writes go out on a batching connection (see
+ * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} with one entry per batch
+ * of chunks that arrived together, named after the sequence number of its last chunk ({@code <seq>-0}), closed by an
+ * ending entry; a lease key {@code answer:{<id>}:lease} is held by the replica relaying from n8n and renewed while it
+ * works. Writes go out on a batching connection (see
  * {@link RedisConnections#batched}): the chunks that arrived together are sent in one go and waited for once, before
  * the relay shows them, so a replica killed outright has never shown text that its journal (and so the answer a
  * resuming client gets) lacks; the lease renewals are not waited for; the ending is, after every chunk. A Redis failure
@@ -76,15 +77,12 @@ public final class RedisAnswerJournal implements AnswerJournal {
     public void append(String messageId, int firstSeq, List<String> texts) {
         long start = System.nanoTime();
         String key = streamKey(messageId);
-        List<RedisFuture<?>> sent = new ArrayList<>(texts.size() + 1);
+        List<RedisFuture<?>> sent = new ArrayList<>(2);
         try {
-            for (int i = 0; i < texts.size(); i++) {
-                String id = (firstSeq + i) + "-0";
-                Map<String, String> fields = Map.of("t", "c", "x", texts.get(i));
-                sent.add(redis.batched(c -> c.xadd(key, new XAddArgs().id(id), fields)));
-                if (firstSeq + i == 1) {
-                    sent.add(redis.batched(c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis())));
-                }
+            sent.add(redis.batched(c -> c.xadd(key, new XAddArgs().id(entryId(firstSeq, texts.size())),
+                    entryFields(firstSeq, texts))));
+            if (firstSeq == 1) {
+                sent.add(redis.batched(c -> c.pexpire(key, IN_FLIGHT_TTL.toMillis())));
             }
         } catch (RuntimeException e) {
             warnOnce(messageId, e);
@@ -103,6 +101,55 @@ public final class RedisAnswerJournal implements AnswerJournal {
             }
         }
         writes.computeIfAbsent(messageId, id -> new Writes()).add(System.nanoTime() - start);
+    }
+
+    /**
+     * The stream entry of chunks that arrived together is named after the last of them: a read from any sequence
+     * number onwards ({@code XRANGE <seq>-0 +}) starts at the entry that holds it.
+     */
+    private static String entryId(int firstSeq, int count) {
+        return (firstSeq + count - 1) + "-0";
+    }
+
+    /**
+     * One chunk is {@code t=c x=<text>}; several are one entry {@code t=b s=<first seq> 0=<text> 1=<text> ...}, so that
+     * a batch is one command for Lettuce to encode and Redis to answer, not one per chunk.
+     */
+    private static Object[] entryFields(int firstSeq, List<String> texts) {
+        if (texts.size() == 1) {
+            return new Object[]{"t", "c", "x", texts.getFirst()};
+        }
+        Object[] fields = new Object[4 + 2 * texts.size()];
+        fields[0] = "t";
+        fields[1] = "b";
+        fields[2] = "s";
+        fields[3] = Integer.toString(firstSeq);
+        for (int i = 0; i < texts.size(); i++) {
+            fields[4 + 2 * i] = Integer.toString(i);
+            fields[5 + 2 * i] = texts.get(i);
+        }
+        return fields;
+    }
+
+    /** The chunks an entry holds (none for an ending), in order. */
+    private static List<Chunk> chunksOf(StreamMessage<String, String> entry) {
+        Map<String, String> body = entry.getBody();
+        return switch (body.getOrDefault("t", "")) {
+            case "c" -> List.of(new Chunk(sequenceOf(entry), body.get("x")));
+            case "b" -> {
+                int first = Integer.parseInt(body.get("s"));
+                List<Chunk> chunks = new ArrayList<>(body.size() - 2);
+                for (int i = 0; body.containsKey(Integer.toString(i)); i++) {
+                    chunks.add(new Chunk(first + i, body.get(Integer.toString(i))));
+                }
+                yield chunks;
+            }
+            default -> List.of();
+        };
+    }
+
+    private static int sequenceOf(StreamMessage<String, String> entry) {
+        return Integer.parseInt(entry.getId().substring(0, entry.getId().indexOf('-')));
     }
 
     @Override
@@ -173,12 +220,16 @@ public final class RedisAnswerJournal implements AnswerJournal {
         Optional<Ending> ending = Optional.empty();
         for (StreamMessage<String, String> entry : entries) {
             Map<String, String> body = entry.getBody();
-            int seq = Integer.parseInt(entry.getId().substring(0, entry.getId().indexOf('-')));
             switch (body.getOrDefault("t", "")) {
-                case "c" -> chunks.add(new Chunk(seq, body.get("x")));
                 case "e" -> ending = Optional.of(Ending.END);
                 case "f" -> ending = Optional.of(new Ending(body.get("code"), body.get("message")));
                 default -> {
+                    // the first entry can hold chunks the reader already has
+                    for (Chunk chunk : chunksOf(entry)) {
+                        if (chunk.seq() > afterSeq) {
+                            chunks.add(chunk);
+                        }
+                    }
                 }
             }
         }
@@ -207,8 +258,8 @@ public final class RedisAnswerJournal implements AnswerJournal {
 
     private List<String> chunkTexts(String messageId) {
         return redis.commands().xrange(streamKey(messageId), Range.create("-", "+")).stream()
-                .filter(e -> "c".equals(e.getBody().get("t")))
-                .map(e -> e.getBody().get("x"))
+                .flatMap(entry -> chunksOf(entry).stream())
+                .map(Chunk::text)
                 .toList();
     }
 

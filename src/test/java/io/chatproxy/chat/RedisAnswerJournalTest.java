@@ -85,6 +85,21 @@ class RedisAnswerJournalTest {
                 new AnswerJournal.Chunk(2, "second"), new AnswerJournal.Chunk(3, "third")));
     }
 
+    @Test
+    void chunksThatArrivedTogetherAreOneStreamEntryAndAResumeFromInsideItGetsOnlyTheLaterOnes() {
+        journal.begin("m6");
+        journal.append("m6", 1, List.of("one ", "two ", "three "));
+        journal.append("m6", 4, List.of("four"));
+        journal.finish("m6", 4, AnswerJournal.Ending.END);
+
+        // one XADD per batch, not per chunk: three entries (two batches and the ending)
+        assertThat(store.commands().xlen(store.key("answer:{m6}")), is(3L));
+        assertThat(journal.read("m6", 2, Duration.ZERO).chunks(),
+                contains(new AnswerJournal.Chunk(3, "three "), new AnswerJournal.Chunk(4, "four")));
+        assertThat(journal.read("m6", 3, Duration.ZERO).chunks(), contains(new AnswerJournal.Chunk(4, "four")));
+        assertThat(journal.chunks("m6"), contains("one ", "two ", "three ", "four"));
+    }
+
     /** Appends chunks 1 to {@code count} in bursts of 1 to 64, as the relay does, each appended once it returned. */
     private void appendInBursts(String id, int count) {
         int seq = 1;
