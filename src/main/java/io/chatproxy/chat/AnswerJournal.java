@@ -8,9 +8,8 @@ import java.util.Optional;
  * Every chunk of every answer in flight, so that a client that lost its connection (or reloaded, or was talking to a
  * replica that died) can resume from the last event it saw: in Redis a Stream per answer (an entry per batch of
  * chunks, named after its last chunk's sequence number) shared by all replicas, in embedded mode an in-process
- * equivalent. The replica relaying from n8n
- * holds a lease on the answer and renews it while it works; a lapsed lease without an ending means that replica is
- * gone.
+ * equivalent. The replica relaying from n8n holds a lease on the answer and renews it while it works; a lapsed lease
+ * without an ending means that replica is gone.
  */
 public interface AnswerJournal {
     /** The relay starts an answer and takes its lease. */

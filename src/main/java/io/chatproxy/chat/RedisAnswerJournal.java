@@ -24,11 +24,11 @@ import io.chatproxy.tracing.Spans;
  * The journal shared by every replica: each answer is a Redis Stream {@code answer:{<id>}} with one entry per batch
  * of chunks that arrived together, named after the sequence number of its last chunk ({@code <seq>-0}), closed by an
  * ending entry; a lease key {@code answer:{<id>}:lease} is held by the replica relaying from n8n and renewed while it
- * works. Writes go out on a batching connection (see
- * {@link RedisConnections#batched}): the chunks that arrived together are sent in one go and waited for once, before
- * the relay shows them, so a replica killed outright has never shown text that its journal (and so the answer a
- * resuming client gets) lacks; the lease renewals are not waited for; the ending is, after every chunk. A Redis failure
- * never breaks the relay: it only makes the answer non-resumable (logged once per answer).
+ * works. Writes go out on a batching connection (see {@link RedisConnections#batched}): the chunks that arrived
+ * together are one entry, sent and waited for once before the relay shows them, so a replica killed outright has
+ * never shown text that its journal (and so the answer a resuming client gets) lacks; the lease renewals are not
+ * waited for; the ending is, after every chunk. A Redis failure never breaks the relay: it only makes the answer
+ * non-resumable (logged once per answer).
  */
 public final class RedisAnswerJournal implements AnswerJournal {
     private static final System.Logger LOGGER = System.getLogger(RedisAnswerJournal.class.getName());
