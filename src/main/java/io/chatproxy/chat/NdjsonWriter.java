@@ -30,13 +30,13 @@ final class NdjsonWriter extends StreamingWriter {
     @Override
     public boolean chunks(String messageId, int firstSeq, List<String> texts) {
         // the hot path: the same bytes as line("item", text, messageId) per chunk, without a record and a JSON
-        // generator, all in one write
+        // generator, all in one write; texts quoted as in SseWriter
         StringBuilder lines = batch();
         for (String text : texts) {
             lines.append("{\"type\":\"item\",\"content\":\"");
-            QUOTER.quoteAsString(text, lines);
+            lines.append(QUOTER.quoteAsString(text));
             lines.append("\",\"metadata\":{\"nodeId\":\"");
-            QUOTER.quoteAsString(messageId, lines);
+            lines.append(QUOTER.quoteAsString(messageId));
             lines.append("\",\"nodeName\":\"chat-proxy\"}}\n");
         }
         return writeBatch();

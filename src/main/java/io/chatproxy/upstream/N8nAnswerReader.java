@@ -224,21 +224,33 @@ final class N8nAnswerReader {
      */
     private StreamLine parseStreamLine(String line) {
         try (JsonParser parser = mapper.createParser(line)) {
+            // the metadata is skipped, not read: looking for duplicate names in it was a sixth of the parse; the two
+            // fields read are still refused twice
+            parser.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
             String type = "";
             String content = null;
+            boolean typeSeen = false;
+            boolean contentSeen = false;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if (field.equals("type") && value == JsonToken.VALUE_STRING) {
-                    type = parser.getText();
-                } else if (field.equals("content") && value == JsonToken.VALUE_STRING) {
-                    content = parser.getText();
-                } else {
-                    parser.skipChildren();
+                if (field.equals("type")) {
+                    if (typeSeen) {
+                        return null;
+                    }
+                    typeSeen = true;
+                    type = value == JsonToken.VALUE_STRING ? parser.getText() : "";
+                } else if (field.equals("content")) {
+                    if (contentSeen) {
+                        return null;
+                    }
+                    contentSeen = true;
+                    content = value == JsonToken.VALUE_STRING ? parser.getText() : null;
                 }
+                parser.skipChildren();
             }
             return parser.nextToken() == null ? new StreamLine(type, content) : null;
         } catch (IOException e) {

@@ -112,6 +112,19 @@ abstract class MessageStoreContract {
     }
 
     @Test
+    void anAnswerOfTheLongestAllowedLengthIsStoredWholeWithItsStatus() {
+        String session = newSession();
+        Exchange exchange = messages.begin(session, "hello");
+        String longest = "é" + "a".repeat(10_000_000 - 2) + "é"; // n8n.max-answer-chars allows up to 10 000 000
+
+        messages.finish(exchange.answerId(), longest, MessageStatus.COMPLETE);
+
+        Row answer = row(rows(session), exchange.answerId());
+        assertThat(answer.content().length() + " " + answer.status(), is("10000000 complete"));
+        assertThat(answer.content(), is(longest));
+    }
+
+    @Test
     void bothRowsCarryTheTraceOfTheRequestThatStoredThem() {
         String session = newSession();
         SpanContext request = SpanContext.create("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",

@@ -100,9 +100,18 @@ class N8nAnswerReaderTest {
     }
 
     @Test
+    void metadataIsSkippedUnreadEvenWithANameRepeated() {
+        List<AnswerEvent> events = read(100, lines("{\"type\":\"begin\"}",
+                "{\"type\":\"item\",\"content\":\"a\",\"metadata\":{\"nodeId\":\"x\",\"nodeId\":\"y\"}}"));
+
+        assertThat(events, is(List.of(text("a"))));
+    }
+
+    @Test
     void streamLineThatIsNotOneObjectIsAFailure() {
         for (String bad : List.of("[1]", "\"text\"", "{\"type\":\"item\",\"content\":\"a\"} {}",
-                "{\"type\":\"item\",\"type\":\"end\"}")) {
+                "{\"type\":\"item\",\"type\":\"end\"}", "{\"type\":\"item\",\"content\":\"a\",\"content\":\"b\"}",
+                "{\"type\":\"item\",\"content\":1,\"content\":\"b\"}")) {
             List<AnswerEvent> events = read(100, lines("{\"type\":\"begin\"}", bad));
 
             assertThat(bad, events.isEmpty() ? "accepted" : ((AnswerEvent.Failure) events.getFirst()).code(),
