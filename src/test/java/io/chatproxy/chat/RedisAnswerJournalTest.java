@@ -100,6 +100,19 @@ class RedisAnswerJournalTest {
         assertThat(journal.chunks("m6"), contains("one ", "two ", "three ", "four"));
     }
 
+    @Test
+    void textsOutsideAsciiComeBackAsTheyWereAloneOrInABatch() {
+        List<String> batch = List.of("é à ", "日本語 ", "😀 \"quoted\"\n", "");
+        journal.begin("m7");
+        journal.append("m7", 1, List.of("Grüße "));
+        journal.append("m7", 2, batch);
+        journal.finish("m7", 5, AnswerJournal.Ending.END);
+
+        assertThat(journal.chunks("m7"), contains("Grüße ", "é à ", "日本語 ", "😀 \"quoted\"\n", ""));
+        assertThat(journal.read("m7", 3, Duration.ZERO).chunks(), contains(
+                new AnswerJournal.Chunk(4, "😀 \"quoted\"\n"), new AnswerJournal.Chunk(5, "")));
+    }
+
     /** Appends chunks 1 to {@code count} in bursts of 1 to 64, as the relay does, each appended once it returned. */
     private void appendInBursts(String id, int count) {
         int seq = 1;
