@@ -30,13 +30,14 @@ final class NdjsonWriter extends StreamingWriter {
     @Override
     public boolean chunks(String messageId, int firstSeq, List<String> texts) {
         // the hot path: the same bytes as line("item", text, messageId) per chunk, without a record and a JSON
-        // generator, all in one write; texts quoted as in SseWriter
+        // generator, all in one write; texts quoted as in SseWriter, the answer's id once for the batch
+        char[] nodeId = QUOTER.quoteAsString(messageId);
         StringBuilder lines = batch();
         for (String text : texts) {
             lines.append("{\"type\":\"item\",\"content\":\"");
             lines.append(QUOTER.quoteAsString(text));
             lines.append("\",\"metadata\":{\"nodeId\":\"");
-            lines.append(QUOTER.quoteAsString(messageId));
+            lines.append(nodeId);
             lines.append("\",\"nodeName\":\"chat-proxy\"}}\n");
         }
         return writeBatch();

@@ -14,8 +14,8 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.DbStatements;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
-import io.helidon.dbclient.jdbc.JdbcParametersConfig;
 import io.helidon.dbclient.jdbc.JdbcConnectionPool;
+import io.helidon.dbclient.jdbc.JdbcParametersConfig;
 import org.flywaydb.core.Flyway;
 
 /**
