@@ -152,7 +152,8 @@ public final class AnswerRelay {
 
     private void run(AnswerStream answer, AnswerWriter writer, Exchange exchange, String sessionId, long calledAt) {
         String id = exchange.answerId();
-        AnswerPump pump = new AnswerPump(id, writer, journal, events, content -> storeComplete(id, content), calledAt);
+        AnswerPump pump = new AnswerPump(id, writer, journal, events,
+                content -> store(id, content, MessageStatus.COMPLETE), calledAt);
         events.streamStarted();
         journal.begin(id);
         RelayedAnswer watched = new RelayedAnswer(answer, writer, settings, () -> journal.renew(id),
@@ -168,7 +169,7 @@ public final class AnswerRelay {
             // stored before the journal says it ended, and before the stream stops counting as open: whoever sees
             // the ending, or no open stream, can read the final answer (a complete answer was stored before `end`)
             if (!pump.stored()) {
-                store(id, pump.content(), pump.status());
+                var unused = store(id, pump.content(), pump.status());
             }
             journal.finish(id, pump.seq(), pump.ending());
             events.streamEnded(pump.status(), pump.seq());
@@ -184,18 +185,26 @@ public final class AnswerRelay {
         return settings.continueOnDisconnect() && active.tryBackground(sessionId, settings.maxBackgroundPerSession());
     }
 
-    /** Stores a complete answer, retrying for a bounded time while the database is unavailable. */
-    private boolean storeComplete(String answerId, String content) {
-        long deadline = System.nanoTime() + settings.storeRetry().toNanos();
+    /**
+     * Stores an answer's final text (complete, partial or failed), retrying for {@code answer-store-retry} after the
+     * first failure: a database that is down fails at once, a pool that every stream's ending wants at the same moment
+     * (n8n restarted under thousands of open streams) fails only after the pool's connection timeout, and then deserves
+     * another turn. False when it could not be stored.
+     */
+    private boolean store(String answerId, String content, MessageStatus status) {
+        long deadline = 0;
+        boolean failedBefore = false;
         while (true) {
             try {
-                messages.finish(answerId, content, MessageStatus.COMPLETE);
+                messages.finish(answerId, content, status);
                 return true;
             } catch (RuntimeException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    LOGGER.log(Level.ERROR,
-                            "Could not store complete answer " + answerId + " within " + settings.storeRetry()
-                                    + ": " + e);
+                if (!failedBefore) {
+                    failedBefore = true;
+                    deadline = System.nanoTime() + settings.storeRetry().toNanos();
+                } else if (System.nanoTime() - deadline > 0) {
+                    LOGGER.log(Level.ERROR, "Could not store answer " + answerId + " (" + status.text() + ") within "
+                            + settings.storeRetry() + " of retries: " + e);
                     return false;
                 }
                 try {
@@ -205,14 +214,6 @@ public final class AnswerRelay {
                     return false;
                 }
             }
-        }
-    }
-
-    private void store(String answerId, String content, MessageStatus status) {
-        try {
-            messages.finish(answerId, content, status);
-        } catch (RuntimeException e) {
-            LOGGER.log(Level.ERROR, "Could not store answer " + answerId + " (" + status.text() + ")", e);
         }
     }
 }

@@ -10,7 +10,8 @@ import io.chatproxy.config.SettingsReader;
  * @param heartbeat interval of {@code : ping} comments
  * @param maxMessageLength longest visitor message, in characters
  * @param resumeTtl how long an ended answer can be resumed from the journal
- * @param storeRetry how long storing a complete answer is retried before the visitor gets {@code storage_unavailable}
+ * @param storeRetry how long storing an answer is retried after its first failure (a complete one: before the
+ *        visitor gets {@code storage_unavailable})
  */
 public record ChatSettings(Duration heartbeat, int maxMessageLength, Duration resumeTtl, Duration storeRetry) {
     /**

@@ -17,7 +17,8 @@ import io.chatproxy.upstream.N8nSettings;
  * @param maxBackgroundPerSession most answers of one session continuing without a client
  * @param lease how long an answer's lease lasts without renewal
  * @param resumeTtl how long an ended answer can be resumed from the journal
- * @param storeRetry how long storing a complete answer is retried before the visitor gets {@code storage_unavailable}
+ * @param storeRetry how long storing an answer is retried after its first failure (a complete one: before the
+ *        visitor gets {@code storage_unavailable})
  */
 public record StreamSettings(Duration heartbeat, Duration firstChunkTimeout, Duration idleTimeout,
         int maxMessageLength, boolean continueOnDisconnect, int maxBackgroundPerSession,

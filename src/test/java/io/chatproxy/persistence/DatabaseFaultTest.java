@@ -34,6 +34,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
 
 /**
  * PostgreSQL connections terminated by an administrator while visitors chat: whatever statement a connection dies
@@ -114,7 +115,7 @@ class DatabaseFaultTest {
     @Test
     void aCompleteAnswerIsStoredBeforeEndEvenWhenTheFirstTriesFail() throws Exception {
         try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).map())) {
-            killAnswerStores(2);
+            killAnswerStores(2, "complete");
             Visitor visitor = app.visitor();
             visitor.createSession();
 
@@ -129,7 +130,7 @@ class DatabaseFaultTest {
     @Test
     void anAnswerThatCannotBeStoredEndsWithStorageUnavailableInsteadOfEnd() throws Exception {
         try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).map())) {
-            killAnswerStores(1000);
+            killAnswerStores(1000, "complete");
             Visitor visitor = app.visitor();
             visitor.createSession();
 
@@ -141,15 +142,33 @@ class DatabaseFaultTest {
         }
     }
 
-    /** The next {@code times} stores of an answer's final text die with their connection. */
-    private void killAnswerStores(int times) throws Exception {
+    @Test
+    void aPartialAnswerIsStoredWithWhatArrivedEvenWhenTheFirstTriesFail() throws Exception {
+        n8n.reply(FakeN8n.Reply.closeAfter(FakeN8n.Reply.echoStream(5, Duration.ofMillis(2)), 3));
+        try (TestApp app = TestApp.start(TestEnv.create().n8n(n8n).postgres(database).map())) {
+            killAnswerStores(2, "partial");
+            Visitor visitor = app.visitor();
+            visitor.createSession();
+
+            assertThat(chat(visitor, "hello"), startsWith("200 error "));
+
+            JsonNode answer = visitor.history().json().path("messages").get(1);
+            assertThat(answer.path("status").asText(), is("partial"));
+            String content = answer.path("content").asText();
+            assertThat(content.isEmpty(), is(false));
+            assertThat("Echo: hello".startsWith(content), is(true));
+        }
+    }
+
+    /** The next {@code times} stores of an answer's final text with {@code status} die with their connection. */
+    private void killAnswerStores(int times, String status) throws Exception {
         try (Connection c = database.connect(); var s = c.createStatement()) {
             s.execute("CREATE SEQUENCE answer_stores");
             s.execute("CREATE FUNCTION die_storing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "IF nextval('answer_stores') <= " + times + " THEN "
                     + "PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$");
             s.execute("CREATE TRIGGER die_storing BEFORE UPDATE ON chat_messages FOR EACH ROW "
-                    + "WHEN (NEW.status = 'complete') EXECUTE FUNCTION die_storing()");
+                    + "WHEN (NEW.status = '" + status + "') EXECUTE FUNCTION die_storing()");
         }
     }
 
