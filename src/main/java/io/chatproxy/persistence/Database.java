@@ -36,15 +36,15 @@ public final class Database implements AutoCloseable {
 
     private final RenewablePool dataSource;
     private final DbClient client;
-    private final boolean postgres;
+    private final DatabaseUrl url;
     private final ConnectionGate gate;
     private final Optional<Connection> migrationSession;
 
-    private Database(RenewablePool dataSource, DbClient client, boolean postgres, ConnectionGate gate,
+    private Database(RenewablePool dataSource, DbClient client, DatabaseUrl url, ConnectionGate gate,
             Optional<Connection> migrationSession) {
         this.dataSource = dataSource;
         this.client = client;
-        this.postgres = postgres;
+        this.url = url;
         this.gate = gate;
         this.migrationSession = migrationSession;
     }
@@ -75,7 +75,7 @@ public final class Database implements AutoCloseable {
                     .statements(statements(settings.url().postgres()))
                     .parametersSetter(TEXT_AS_STRINGS)
                     .build();
-            return new Database(dataSource, client, settings.url().postgres(), gate, migrationSession);
+            return new Database(dataSource, client, settings.url(), gate, migrationSession);
         } catch (RuntimeException e) {
             dataSource.close();
             migrationSession.ifPresent(Database::closeQuietly);
@@ -150,7 +150,12 @@ public final class Database implements AutoCloseable {
 
     /** Whether this is PostgreSQL (else embedded H2). */
     public boolean postgres() {
-        return postgres;
+        return url.postgres();
+    }
+
+    /** Whether no other process can reach this database (see {@link DatabaseUrl#privateToThisProcess()}). */
+    public boolean privateToThisProcess() {
+        return url.privateToThisProcess();
     }
 
     /**

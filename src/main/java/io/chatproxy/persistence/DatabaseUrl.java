@@ -27,6 +27,19 @@ public record DatabaseUrl(String jdbcUrl, Optional<String> username, Optional<St
     private static final String KEY = "database.url";
 
     /**
+     * Whether no other process can reach the database: H2 in a file (which H2 locks) or in memory, not through an H2
+     * server ({@code tcp:}, {@code ssl:}) nor with {@code AUTO_SERVER}, which lets a second process in. Every change
+     * to such a database then passes through this process.
+     *
+     * @return true for an H2 database only this process opens
+     */
+    public boolean privateToThisProcess() {
+        String lower = jdbcUrl.toLowerCase(Locale.ROOT);
+        return !postgres && !lower.startsWith("jdbc:h2:tcp:") && !lower.startsWith("jdbc:h2:ssl:")
+                && !lower.replace(" ", "").contains("auto_server=true");
+    }
+
+    /**
      * Parses a configured URL.
      *
      * @param raw as configured

@@ -13,7 +13,7 @@ public interface SessionCache {
     /** The version of an entry that was never evicted: what a new session is cached with. */
     String NEVER_EVICTED = "0";
 
-    /** No caching (embedded mode: the H2 database is in-process anyway). */
+    /** No caching: a database other processes can change, and no Redis to share evictions through. */
     SessionCache NONE = new SessionCache() {
         @Override
         public Lookup get(String id) {

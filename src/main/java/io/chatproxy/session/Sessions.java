@@ -46,9 +46,7 @@ public record Sessions(SessionStore store, SessionAuthenticator authenticator, S
             ClientAddress clientAddress, SessionEvents events, JsonCodec json, Clock clock) {
         JwtCodec tokens = new JwtCodec(TokenKind.SESSION, security.algorithm(), security.issuer(),
                 security.sessionKey(), security.previousSessionKeys(), clock);
-        SessionStore store = new SessionStore(database, redis
-                .<SessionCache>map(r -> new RedisSessionCache(r, redisSettings.sessionCacheTtl(), clock))
-                .orElse(SessionCache.NONE));
+        SessionStore store = new SessionStore(database, cache(redisSettings, redis, database, clock));
         SessionCookie cookie = new SessionCookie(session);
         SessionAuthenticator authenticator = new SessionAuthenticator(tokens, store, cookie, security.sessionTtl(),
                 security.absoluteSessionLifetime(), clock, events);
@@ -57,5 +55,14 @@ public record Sessions(SessionStore store, SessionAuthenticator authenticator, S
         SessionService service = new SessionService(store, authenticator, cookie, security.allowedOrigins(), json,
                 clock, rateLimits, clientAddress, opener, pageUrls);
         return new Sessions(store, authenticator, opener, pageUrls, service);
+    }
+
+    /** Redis when configured; else this process's memory when no other process can change the sessions; else none. */
+    private static SessionCache cache(RedisSettings redisSettings, Optional<RedisConnections> redis, Database database,
+            Clock clock) {
+        if (redis.isPresent()) {
+            return new RedisSessionCache(redis.get(), redisSettings.sessionCacheTtl(), clock);
+        }
+        return database.privateToThisProcess() ? new LocalSessionCache(clock) : SessionCache.NONE;
     }
 }

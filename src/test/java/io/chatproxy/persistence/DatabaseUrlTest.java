@@ -12,6 +12,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class DatabaseUrlTest {
     @Test
+    void onlyAnH2DatabaseNoOtherProcessCanOpenIsPrivateToThisProcess() {
+        assertThat(DatabaseUrl.parse("jdbc:h2:file:./data/chat-proxy").privateToThisProcess(), is(true));
+        assertThat(DatabaseUrl.parse("jdbc:h2:mem:test;DB_CLOSE_DELAY=-1").privateToThisProcess(), is(true));
+        assertThat(DatabaseUrl.parse("jdbc:h2:tcp://db:9092/chat").privateToThisProcess(), is(false));
+        assertThat(DatabaseUrl.parse("JDBC:H2:SSL://db/chat").privateToThisProcess(), is(false));
+        assertThat(DatabaseUrl.parse("jdbc:h2:file:./data/chat;AUTO_SERVER=TRUE").privateToThisProcess(), is(false));
+        assertThat(DatabaseUrl.parse("postgresql://u@db:5432/chat").privateToThisProcess(), is(false));
+    }
+
+    @Test
     void keepsJdbcPostgresUrl() {
         DatabaseUrl url = DatabaseUrl.parse("jdbc:postgresql://db:5432/chat?sslmode=require");
 
