@@ -1,5 +1,6 @@
 package io.chatproxy.upstream;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +148,38 @@ class N8nAnswerReaderTest {
         List<AnswerEvent> events = read(100, List.of(bad));
 
         assertThat(((AnswerEvent.Failure) events.getFirst()).code(), is("upstream_malformed"));
+    }
+
+    @Test
+    void invalidUtf8AnywhereInALaterStreamLineIsAFailure() {
+        // an overlong '/', a lone continuation byte, an encoded surrogate: in the text or in the skipped metadata
+        List<byte[]> malformed = List.of(new byte[]{(byte) 0xC0, (byte) 0xAF}, new byte[]{(byte) 0x80},
+                new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80});
+        for (byte[] bad : malformed) {
+            for (String where : List.of("content", "metadata")) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                body.writeBytes("{\"type\":\"item\",\"content\":\"a\"}\n".getBytes(StandardCharsets.UTF_8));
+                body.writeBytes((where.equals("content")
+                        ? "{\"type\":\"item\",\"content\":\"b"
+                        : "{\"type\":\"item\",\"content\":\"b\",\"metadata\":{\"nodeName\":\"")
+                        .getBytes(StandardCharsets.UTF_8));
+                body.writeBytes(bad);
+                body.writeBytes((where.equals("content") ? "\"}\n" : "\"}}\n").getBytes(StandardCharsets.UTF_8));
+
+                List<AnswerEvent> events = read(100, List.of(body.toByteArray()));
+
+                assertThat(where, events, is(List.of(text("a"),
+                        new AnswerEvent.Failure("upstream_malformed",
+                                "The answer could not be read (invalid UTF-8)"))));
+            }
+        }
+    }
+
+    @Test
+    void aReplacementCharacterTheAnswerReallyHoldsIsText() {
+        assertThat(read(100, lines("{\"type\":\"item\",\"content\":\"a\"}",
+                "{\"type\":\"item\",\"content\":\"\uFFFD b\",\"metadata\":{\"nodeName\":\"\uFFFD\"}}")),
+                is(List.of(text("a"), text("\uFFFD b"))));
     }
 
     @Test
