@@ -54,7 +54,8 @@ final class LineReader {
     /**
      * The next line without its line terminator ({@code \n} or {@code \r\n}), waiting for it.
      *
-     * @return the line (its bytes valid until the next read), or empty at the end of the stream (a last line without a newline is returned first)
+     * @return the line (its bytes valid until the next read), or empty at the end of the stream (a last line
+     *         without a newline is returned first)
      * @throws IOException when reading fails
      * @throws LineTooLongException when a line exceeds the limit
      * @throws CharacterCodingException when a line is not valid UTF-8
@@ -67,8 +68,8 @@ final class LineReader {
      * The next line if it is already here: complete in what was read, or in what the stream can give without blocking
      * (the readiness stream's {@link InputStream#available()}). Never waits for the network.
      *
-     * @return the line (its bytes valid until the next read), or empty when no complete line is buffered (at the end of the stream too: {@link #next()}
-     *         tells the end and returns a last line without a newline)
+     * @return the line (its bytes valid until the next read), or empty when no complete line is buffered (at the
+     *         end of the stream too: {@link #next()} tells the end and returns a last line without a newline)
      * @throws IOException when reading fails
      * @throws LineTooLongException when a line exceeds the limit
      * @throws CharacterCodingException when a line is not valid UTF-8
